@@ -1,0 +1,342 @@
+"""The base of the Bayesian MLP estimators: parameters, fitting, prediction."""
+
+import warnings
+from abc import ABCMeta, abstractmethod
+from itertools import pairwise
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._device import compile_mode
+from ._inference import fit_advi
+from ._layers import ACTIVATIONS
+from ._model import build_model, coef_name, intercept_name
+from ._predictive import iter_draw_outputs, posterior_expectations
+from ._priors import PRIORS
+from ._stopping import StoppingRule
+
+# ADVI's loss is a one-draw Monte Carlo estimate whose slow late progress only
+# shows over several hundred steps, however few steps an epoch has; measured on
+# moons, digits and a 1-D regression, stopping within fewer steps leaves the
+# posterior clearly short of convergence.
+AUTO_PATIENCE_STEPS = 600
+
+# Variational standard deviations start small, so the first steps follow the
+# means as plain gradient descent would, before the posterior spread grows.
+INITIAL_STD = 1e-2
+
+
+def _check_hidden_layer_sizes(hidden_layer_sizes):
+    if not hasattr(hidden_layer_sizes, "__iter__"):
+        hidden_layer_sizes = [hidden_layer_sizes]
+    hidden_layer_sizes = list(hidden_layer_sizes)
+    if not all(isinstance(size, Integral) and size > 0 for size in hidden_layer_sizes):
+        raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}.")
+    return hidden_layer_sizes
+
+
+def _check_kind(kind, kinds):
+    if kind not in kinds:
+        raise ValueError(
+            f"The 'kind' parameter of predict_uncertainty must be a str among "
+            f"{sorted(kinds)}. Got {kind!r} instead."
+        )
+
+
+class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
+    """Base class of the Bayesian MLPs; use the derived estimators instead."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "prior": [StrOptions(set(PRIORS))],
+        "prior_scale": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+            StrOptions({"auto"}),
+        ],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_posterior_draws": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "device": [StrOptions({"cpu", "gpu", "auto"})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        hidden_layer_sizes,
+        activation,
+        *,
+        prior,
+        prior_scale,
+        batch_size,
+        learning_rate_init,
+        max_iter,
+        tol,
+        n_iter_no_change,
+        early_stopping,
+        validation_fraction,
+        n_posterior_draws,
+        warm_start,
+        device,
+        random_state,
+        verbose,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.prior = prior
+        self.prior_scale = prior_scale
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_posterior_draws = n_posterior_draws
+        self.warm_start = warm_start
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # The task subclasses supply these.
+
+    @abstractmethod
+    def _validate_targets(self, X, y, reset):
+        """Validate X and y; return X and y encoded for the likelihood."""
+
+    @abstractmethod
+    def _likelihood(self):
+        """Return the likelihood of the fitted task."""
+
+    @abstractmethod
+    def _validation_score(self, expectations, y):
+        """Score posterior expectations against encoded targets."""
+
+    _statistics: dict
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the variational posterior of the network to data.
+
+        Parameters
+        ----------
+        X : {array-like, dataframe} of shape (n_samples, n_features)
+            Training inputs.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Training targets.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+        warm = self.warm_start and hasattr(self, "posterior_")
+        X, y = self._validate_targets(X, y, reset=not warm)
+        likelihood = self._likelihood()
+        layer_units = [X.shape[1], *hidden_layer_sizes, likelihood.n_outputs]
+        if warm:
+            self._check_warm_start_shapes(layer_units)
+        self.n_layers_ = len(layer_units)
+
+        random_state = check_random_state(self.random_state)
+        init_seed, split_seed, advi_seed, self._prediction_seed = random_state.randint(
+            np.iinfo(np.int32).max, size=4
+        )
+
+        validation_score = None
+        if self.early_stopping:
+            X, X_val, y, y_val = train_test_split(
+                X,
+                y,
+                test_size=self.validation_fraction,
+                stratify=y if is_classifier(self) else None,
+                random_state=split_seed,
+            )
+            if X_val.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase "
+                    "'validation_fraction' or the size of your dataset."
+                )
+
+            def validation_score(posterior):
+                expectations = self._posterior_expectations(X_val, posterior)
+                return self._validation_score(expectations, y_val)
+
+        n_samples = X.shape[0]
+        batch_size = self._batch_size(n_samples)
+        steps_per_epoch = -(-n_samples // batch_size)
+        stopping = StoppingRule(
+            self.tol,
+            self._patience(steps_per_epoch),
+            validation_score=validation_score,
+            verbose=self.verbose,
+        )
+
+        if warm:
+            initial_posterior = self.posterior_
+        else:
+            initial_posterior = self._initial_posterior(layer_units, init_seed)
+            self.loss_curve_ = []
+        model = build_model(
+            X,
+            y,
+            layer_units,
+            activation=self.activation,
+            prior=self.prior,
+            prior_scale=self.prior_scale,
+            likelihood=likelihood,
+            batch_size=batch_size,
+        )
+        result = fit_advi(
+            model,
+            initial_posterior=initial_posterior,
+            default_std=INITIAL_STD,
+            learning_rate=self.learning_rate_init,
+            max_epochs=self.max_iter,
+            steps_per_epoch=steps_per_epoch,
+            loss_scale=n_samples,
+            random_seed=advi_seed,
+            mode=compile_mode(self.device),
+            on_epoch_end=self._verbose_epochs(stopping),
+        )
+
+        self.n_iter_ = len(result.loss_curve)
+        self.t_ = result.n_steps * batch_size
+        self.loss_curve_ = [*self.loss_curve_, *result.loss_curve]
+        self.best_loss_ = stopping.best_loss
+        if self.early_stopping:
+            # Every validation score may be NaN; keep the last posterior then.
+            self.posterior_ = stopping.best_posterior or result.posterior
+            self.validation_scores_ = stopping.validation_scores
+            self.best_validation_score_ = stopping.best_validation_score
+            self.best_loss_ = None
+        else:
+            self.posterior_ = result.posterior
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+        if self.n_iter_ == self.max_iter:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+        return self
+
+    def _verbose_epochs(self, stopping):
+        if not self.verbose:
+            return stopping
+        epochs = iter(range(1, self.max_iter + 1))
+
+        def report_then_stop(loss, read_posterior):
+            print(f"Iteration {next(epochs)}, loss = {loss:.8f}")
+            return stopping(loss, read_posterior)
+
+        return report_then_stop
+
+    def _patience(self, steps_per_epoch):
+        if self.n_iter_no_change != "auto":
+            return self.n_iter_no_change
+        return max(10, -(-AUTO_PATIENCE_STEPS // steps_per_epoch))
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is "
+                "going to be clipped"
+            )
+        return min(self.batch_size, n_samples)
+
+    def _initial_posterior(self, layer_units, seed):
+        # Glorot-uniform means as in scikit-learn's MLP (Glorot and Bengio,
+        # 2010): random enough to break the symmetry between hidden units.
+        rng = np.random.default_rng(seed)
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        posterior = {}
+        for layer, (fan_in, fan_out) in enumerate(pairwise(layer_units)):
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            for name, shape in [
+                (coef_name(layer), (fan_in, fan_out)),
+                (intercept_name(layer), (fan_out,)),
+            ]:
+                posterior[name] = (rng.uniform(-bound, bound, shape), INITIAL_STD)
+        return posterior
+
+    def _check_warm_start_shapes(self, layer_units):
+        fitted = [coef.shape for coef in self.coefs_]
+        wanted = list(pairwise(layer_units))
+        if fitted != wanted:
+            raise ValueError(
+                "warm_start can only be used with the architecture of the "
+                f"previous call to fit: it had layers of shapes {fitted}, this "
+                f"call asks for {wanted}."
+            )
+
+    def _posterior_expectations(self, X, posterior):
+        likelihood = self._likelihood()
+        draw_outputs = iter_draw_outputs(
+            posterior,
+            X,
+            n_layers=self.n_layers_ - 1,
+            activation=self.activation,
+            inverse_link=likelihood.inverse_link,
+            n_draws=self.n_posterior_draws,
+            seed=self._prediction_seed,
+            mode=compile_mode(self.device),
+        )
+        return posterior_expectations(
+            draw_outputs, X.shape[0], self.n_posterior_draws, self._statistics
+        )
+
+    def _expectations(self, X):
+        """Validate ``X`` and average the prediction statistics over draws."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return self._posterior_expectations(X, self.posterior_)
+
+    def _layer_posterior(self, name_of, part):
+        check_is_fitted(self)
+        return [self.posterior_[name_of(i)][part] for i in range(self.n_layers_ - 1)]
+
+    @property
+    def coefs_(self):
+        """List of ndarray: posterior mean of each layer's weight matrix."""
+        return self._layer_posterior(coef_name, 0)
+
+    @property
+    def coefs_std_(self):
+        """List of ndarray: posterior std of each layer's weight matrix."""
+        return self._layer_posterior(coef_name, 1)
+
+    @property
+    def intercepts_(self):
+        """List of ndarray: posterior mean of each layer's bias vector."""
+        return self._layer_posterior(intercept_name, 0)
+
+    @property
+    def intercepts_std_(self):
+        """List of ndarray: posterior std of each layer's bias vector."""
+        return self._layer_posterior(intercept_name, 1)

@@ -1,0 +1,81 @@
+"""Observation models: how network outputs explain the targets.
+
+A likelihood knows the width of the network's output layer, how to attach the
+observed targets to a PyMC model, and which inverse link turns outputs into the
+quantities that are averaged over posterior draws at prediction time.
+"""
+
+from dataclasses import dataclass
+
+import pymc as pm
+import pytensor.tensor as pt
+
+
+def _two_class_probabilities(logits):
+    positive = pt.sigmoid(logits)
+    return pt.concatenate([1.0 - positive, positive], axis=-1)
+
+
+INVERSE_LINKS = {
+    "identity": lambda outputs: outputs,
+    "sigmoid": _two_class_probabilities,
+    "softmax": lambda logits: pt.special.softmax(logits, axis=-1),
+}
+
+
+@dataclass(frozen=True)
+class BernoulliLikelihood:
+    """Binary classification: one logit, ``y`` in {0, 1}."""
+
+    n_outputs: int = 1
+    inverse_link: str = "sigmoid"
+
+    def observe(self, outputs, y, total_size):
+        """Attach ``y ~ Bernoulli(sigmoid(outputs))`` to the model in context."""
+        return pm.Bernoulli(
+            "y", logit_p=outputs[:, 0], observed=y, total_size=total_size
+        )
+
+
+@dataclass(frozen=True)
+class CategoricalLikelihood:
+    """Multiclass classification: one logit per class, ``y`` in {0, ..., k - 1}."""
+
+    n_outputs: int
+    inverse_link: str = "softmax"
+
+    def observe(self, outputs, y, total_size):
+        """Attach ``y ~ Categorical(softmax(outputs))`` to the model in context."""
+        return pm.Categorical("y", logit_p=outputs, observed=y, total_size=total_size)
+
+
+@dataclass(frozen=True)
+class NormalLikelihood:
+    """Regression: ``y ~ Normal(outputs, noise_std)`` with the noise learned.
+
+    Parameters
+    ----------
+    n_outputs : int
+        Number of regression targets; each has its own noise scale.
+    noise_prior_scale : float, default=1.0
+        Scale of the HalfNormal prior on each noise standard deviation.
+    """
+
+    n_outputs: int
+    noise_prior_scale: float = 1.0
+    inverse_link: str = "identity"
+
+    def observe(self, outputs, y, total_size):
+        """Attach the Normal likelihood and its noise prior to the model."""
+        noise_std = pm.HalfNormal(
+            NOISE_NAME, sigma=self.noise_prior_scale, shape=(self.n_outputs,)
+        )
+        return pm.Normal(
+            "y", mu=outputs, sigma=noise_std, observed=y, total_size=total_size
+        )
+
+
+NOISE_NAME = "noise_std"
+# PyMC infers positive variables such as the noise scale on the log scale, and
+# the mean-field posterior is Gaussian in that unconstrained space.
+NOISE_VALUE_NAME = f"{NOISE_NAME}_log__"

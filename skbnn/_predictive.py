@@ -1,0 +1,197 @@
+"""Posterior-predictive averages of a fitted network and uncertainty measures.
+
+Weights are drawn from the mean-field posterior in chunks of draws and pushed
+through one compiled forward pass per chunk, vectorised over the draws. The
+draws depend only on the seed and the chunk, never on ``X``, so predicting a
+subset of rows gives exactly the rows of predicting them all.
+"""
+
+import functools
+
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+from scipy.special import entr
+from sklearn.utils import gen_batches
+
+from ._layers import mlp
+from ._likelihoods import INVERSE_LINKS
+from ._model import coef_name, intercept_name
+
+# Upper bounds on the floats held at once, so memory stays bounded for wide
+# networks, many draws and many rows.
+_SAMPLED_WEIGHTS_BUDGET = 2**22
+_ACTIVATIONS_BUDGET = 2**23
+
+
+@functools.cache
+def _compiled_forward(n_layers, activation, inverse_link, mode):
+    """Compile ``X, coefs, intercepts -> inverse_link(mlp(...))`` over draws."""
+    X = pt.matrix("X")
+    coefs = [pt.tensor3(coef_name(i)) for i in range(n_layers)]
+    intercepts = [pt.matrix(intercept_name(i)) for i in range(n_layers)]
+    outputs = INVERSE_LINKS[inverse_link](mlp(X, coefs, intercepts, activation))
+    return pytensor.function([X, *coefs, *intercepts], outputs, mode=mode)
+
+
+def _draw_chunks(n_draws, n_weights):
+    chunk_size = max(1, _SAMPLED_WEIGHTS_BUDGET // n_weights)
+    for chunk, start in enumerate(range(0, n_draws, chunk_size)):
+        yield chunk, min(chunk_size, n_draws - start)
+
+
+def iter_draw_outputs(
+    posterior, X, *, n_layers, activation, inverse_link, n_draws, seed, mode
+):
+    """Yield the network's per-draw outputs on row blocks of ``X``.
+
+    Parameters
+    ----------
+    posterior : dict of str to (ndarray, ndarray)
+        Mean and standard deviation of every ``coef_i`` and ``intercept_i``.
+    X : ndarray of shape (n_samples, n_features)
+        Inputs.
+    n_layers : int
+        Number of weight layers.
+    activation : str
+        Hidden activation.
+    inverse_link : str
+        Key of ``skbnn._likelihoods.INVERSE_LINKS`` applied to the outputs.
+    n_draws : int
+        Number of posterior draws.
+    seed : int
+        Seed of the draws.
+    mode : str
+        PyTensor compilation mode.
+
+    Yields
+    ------
+    rows : slice
+        The rows of ``X`` the outputs belong to.
+    outputs : ndarray of shape (n_chunk_draws, n_rows, n_outputs)
+        Outputs for a chunk of draws; every draw appears once per row block.
+    """
+    forward = _compiled_forward(n_layers, activation, inverse_link, mode)
+    names = [coef_name(i) for i in range(n_layers)]
+    names += [intercept_name(i) for i in range(n_layers)]
+    n_weights = sum(posterior[name][0].size for name in names)
+    widest = max(posterior[name][0].shape[-1] for name in names)
+    for chunk, chunk_draws in _draw_chunks(n_draws, n_weights):
+        rng = np.random.default_rng([seed, chunk])
+        weights = [
+            mean + std * rng.standard_normal((chunk_draws, *mean.shape))
+            for mean, std in (posterior[name] for name in names)
+        ]
+        rows_per_block = max(1, _ACTIVATIONS_BUDGET // (chunk_draws * widest))
+        for rows in gen_batches(X.shape[0], rows_per_block):
+            yield rows, np.asarray(forward(X[rows], *weights))
+
+
+def posterior_expectations(draw_outputs, n_samples, n_draws, statistics):
+    """Average statistics of the per-draw outputs over the posterior draws.
+
+    Parameters
+    ----------
+    draw_outputs : iterable of (slice, ndarray)
+        As yielded by :func:`iter_draw_outputs`.
+    n_samples : int
+        Number of rows of ``X``.
+    n_draws : int
+        Number of draws every row receives.
+    statistics : dict of str to callable
+        Each maps outputs of shape (n_draws, n_rows, n_outputs) to an array
+        with leading shape (n_draws, n_rows).
+
+    Returns
+    -------
+    expectations : dict of str to ndarray
+        The posterior mean of each statistic, shaped (n_samples, ...).
+    """
+    sums = {}
+    for rows, outputs in draw_outputs:
+        for name, statistic in statistics.items():
+            value = statistic(outputs).sum(axis=0)
+            if name not in sums:
+                sums[name] = np.zeros((n_samples, *value.shape[1:]))
+            sums[name][rows] += value
+    return {name: total / n_draws for name, total in sums.items()}
+
+
+CLASSIFICATION_STATISTICS = {
+    "proba": lambda proba: proba,
+    "proba_squared": np.square,
+    "entropy": lambda proba: entr(proba).sum(axis=-1),
+}
+
+REGRESSION_STATISTICS = {"mean": lambda mean: mean, "mean_squared": np.square}
+
+
+def _variance(second_moment, first_moment):
+    # E[x^2] - E[x]^2 can dip below zero by rounding.
+    return np.maximum(second_moment - np.square(first_moment), 0.0)
+
+
+def classification_uncertainty(expectations, kind):
+    """Per-sample uncertainty of a classifier's predictive distribution.
+
+    Parameters
+    ----------
+    expectations : dict of str to ndarray
+        Posterior expectations of ``CLASSIFICATION_STATISTICS``.
+    kind : {"entropy", "mutual_information", "expected_entropy", "std"}
+        ``"entropy"`` is the entropy of the posterior-mean probabilities
+        (total uncertainty); it splits into ``"expected_entropy"``, the mean
+        entropy of each draw's probabilities (aleatoric), and
+        ``"mutual_information"``, their difference (epistemic) [1]_.
+        ``"std"`` is the posterior standard deviation of the probability of
+        the predicted class.
+
+    Returns
+    -------
+    uncertainty : ndarray of shape (n_samples,)
+
+    References
+    ----------
+    .. [1] Depeweg, Hernandez-Lobato, Doshi-Velez and Udluft, "Decomposition
+       of Uncertainty in Bayesian Deep Learning for Efficient and Risk-sensitive
+       Learning", ICML 2018.
+    """
+    proba = expectations["proba"]
+    if kind == "std":
+        predicted = np.argmax(proba, axis=1)[:, None]
+        variance = _variance(expectations["proba_squared"], proba)
+        return np.sqrt(np.take_along_axis(variance, predicted, axis=1)[:, 0])
+    total = entr(proba).sum(axis=1)
+    if kind == "entropy":
+        return total
+    if kind == "expected_entropy":
+        return expectations["entropy"]
+    return np.maximum(total - expectations["entropy"], 0.0)
+
+
+def regression_uncertainty(expectations, noise_variance, kind):
+    """Per-sample predictive standard deviation of a regressor, or a part of it.
+
+    Parameters
+    ----------
+    expectations : dict of str to ndarray
+        Posterior expectations of ``REGRESSION_STATISTICS``.
+    noise_variance : ndarray of shape (n_outputs,)
+        Posterior mean of the observation noise variance.
+    kind : {"std", "epistemic", "aleatoric"}
+        ``"std"`` is the total predictive standard deviation; its square is the
+        sum of the squares of ``"epistemic"`` (spread of the network's mean
+        over the posterior) and ``"aleatoric"`` (observation noise).
+
+    Returns
+    -------
+    uncertainty : ndarray of shape (n_samples, n_outputs)
+    """
+    epistemic = _variance(expectations["mean_squared"], expectations["mean"])
+    aleatoric = np.broadcast_to(noise_variance, epistemic.shape)
+    variance = {
+        "std": epistemic + aleatoric,
+        "epistemic": epistemic,
+        "aleatoric": aleatoric,
+    }[kind]
+    return np.sqrt(variance)

@@ -1,0 +1,364 @@
+"""Bayesian MLP regressor: target scaling and the Normal likelihood."""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import BaseBayesianMLP, _check_kind
+from ._likelihoods import NOISE_VALUE_NAME, NormalLikelihood
+from ._predictive import REGRESSION_STATISTICS, regression_uncertainty
+
+UNCERTAINTY_KINDS = {"std", "epistemic", "aleatoric"}
+
+
+class BayesianMLPRegressor(RegressorMixin, BaseBayesianMLP):
+    """Bayesian multi-layer perceptron regressor fitted by minibatch ADVI.
+
+    Every weight and bias has a prior, and each target has a Normal
+    likelihood whose noise standard deviation is learned under a HalfNormal
+    prior. The posterior is approximated by a mean-field Gaussian fitted with
+    PyMC's automatic differentiation variational inference (ADVI) on
+    minibatches; predictions average the network over posterior draws.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(16, 16)
+        The ith element is the number of units in the ith hidden layer. Keep
+        networks modest on small data: mean-field posteriors of wide layers
+        fall back to the prior and explain the data as noise.
+
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+        Activation of the hidden layers. With ``"relu"`` the epistemic
+        uncertainty keeps growing away from the data; ``"tanh"`` and
+        ``"logistic"`` saturate there.
+
+    prior : {"normal", "hierarchical"}, default="normal"
+        Prior over every weight and bias. ``"normal"`` is
+        ``Normal(0, prior_scale)``; ``"hierarchical"`` is ``Normal(0, s)`` with
+        one scale ``s ~ HalfNormal(prior_scale)`` per weight matrix and per
+        bias vector, learned from the data.
+
+    prior_scale : float, default=1.0
+        Standard deviation of the normal prior, or of the hierarchical prior's
+        HalfNormal hyperprior.
+
+    noise_prior_scale : float, default=1.0
+        Scale of the HalfNormal prior on the noise standard deviation of each
+        target, in units of the standardised target when ``normalize_y``.
+
+    normalize_y : bool, default=True
+        Standardise each target to zero mean and unit variance before fitting,
+        so that the priors suit targets of any scale; predictions are returned
+        in the original units.
+
+    batch_size : int or "auto", default="auto"
+        Minibatch size of ADVI; ``"auto"`` is ``min(200, n_samples)``. A batch
+        that covers the training set gives full-batch ADVI.
+
+    learning_rate_init : float, default=0.01
+        Step size of the Adam optimiser of the variational parameters.
+
+    max_iter : int, default=5000
+        Maximum number of epochs; an epoch is ``ceil(n_samples / batch_size)``
+        optimisation steps. ADVI needs a few thousand steps to settle, which on
+        a data set smaller than ``batch_size`` is as many epochs; on larger
+        data the stopping rule usually ends fitting long before.
+
+    tol : float, default=1e-4
+        Tolerance on the per-sample negative ELBO (or on the validation score
+        with ``early_stopping``): when it does not improve by at least ``tol``
+        for more than ``n_iter_no_change`` consecutive epochs, fitting stops.
+
+    n_iter_no_change : int or "auto", default="auto"
+        Epochs without an improvement of ``tol`` that end fitting. ``"auto"``
+        is 10 epochs, or as many as span 600 optimisation steps if that is
+        more: the ELBO is a noisy estimate, and on small data sets, where an
+        epoch is a step or two, its trend only shows over hundreds of steps.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data, stop when its
+        :math:`R^2` stops improving, and keep the posterior that scored best.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out with ``early_stopping``.
+
+    n_posterior_draws : int, default=100
+        Posterior draws averaged at prediction.
+
+    warm_start : bool, default=False
+        Start from the posterior of the previous call to ``fit`` instead of a
+        fresh initialisation. The architecture must not change.
+
+    device : {"cpu", "gpu", "auto"}, default="cpu"
+        Where PyTensor runs the fit and the predictions. ``"gpu"`` uses
+        PyTensor's JAX backend on a CUDA GPU and raises a ``RuntimeError`` when
+        none is usable; ``"auto"`` uses a GPU when one is usable and the CPU
+        otherwise.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation, the validation split, ADVI's Monte Carlo
+        draws and minibatches, and the posterior draws used at prediction.
+        Pass an int for reproducible results across calls.
+
+    verbose : bool, default=False
+        Print the loss of every epoch.
+
+    Attributes
+    ----------
+    posterior_ : dict of str to tuple of (ndarray, ndarray)
+        The fitted mean-field posterior: for each free variable of the PyMC
+        model, the mean and standard deviation of its Gaussian in PyMC's
+        unconstrained space. Weights are ``"coef_i"`` and ``"intercept_i"``,
+        the log noise scales ``"noise_std_log__"``; the hierarchical prior
+        adds the weights' log-scales, e.g. ``"coef_0_scale_log__"``.
+
+    coefs_ : list of ndarray
+        Posterior mean of each layer's weight matrix, shaped like
+        :attr:`sklearn.neural_network.MLPRegressor.coefs_`.
+
+    coefs_std_ : list of ndarray
+        Posterior standard deviation of each layer's weight matrix.
+
+    intercepts_ : list of ndarray
+        Posterior mean of each layer's bias vector.
+
+    intercepts_std_ : list of ndarray
+        Posterior standard deviation of each layer's bias vector.
+
+    noise_std_ : ndarray of shape (n_outputs_,)
+        Posterior median of each target's noise standard deviation, in the
+        units of ``y``.
+
+    loss_curve_ : list of float
+        Negative ELBO divided by the number of training samples, averaged over
+        each epoch. It continues across calls with ``warm_start``.
+
+    best_loss_ : float or None
+        Lowest value of ``loss_curve_`` in the last fit; None with
+        ``early_stopping``.
+
+    validation_scores_ : list of float or None
+        Validation :math:`R^2` of each epoch with ``early_stopping``, else
+        None.
+
+    best_validation_score_ : float or None
+        Best validation :math:`R^2` with ``early_stopping``, else None.
+
+    n_iter_ : int
+        Epochs run by the last call to ``fit``.
+
+    t_ : int
+        Training samples seen by the optimiser in the last call to ``fit``.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of targets.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``. Defined only when ``X`` has
+        feature names that are all strings.
+
+    See Also
+    --------
+    BayesianMLPClassifier : The classification counterpart.
+    sklearn.neural_network.MLPRegressor : A non-Bayesian MLP regressor.
+    sklearn.linear_model.BayesianRidge : A Bayesian linear regressor.
+
+    Notes
+    -----
+    ADVI's objective is the evidence lower bound (ELBO). On a minibatch, the
+    log-likelihood is scaled by ``n_samples / batch_size`` (PyMC's
+    ``total_size``), so each step follows an unbiased estimate of the
+    gradient of the full-data ELBO.
+
+    References
+    ----------
+    Kucukelbir, Tran, Ranganath, Gelman and Blei, "Automatic Differentiation
+    Variational Inference", JMLR 18(14), 2017.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbnn import BayesianMLPRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(-2, 2, size=(200, 1))
+    >>> y = np.sin(2 * X[:, 0]) + 0.1 * rng.normal(size=200)
+    >>> reg = BayesianMLPRegressor(hidden_layer_sizes=(16,), random_state=0)
+    >>> mean, std = reg.fit(X, y).predict(X[:3], return_std=True)
+    >>> mean.shape, std.shape
+    ((3,), (3,))
+    """
+
+    _parameter_constraints: dict = {
+        **BaseBayesianMLP._parameter_constraints,
+        "noise_prior_scale": [Interval(Real, 0, None, closed="neither")],
+        "normalize_y": ["boolean"],
+    }
+
+    _statistics = REGRESSION_STATISTICS
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(16, 16),
+        activation="relu",
+        *,
+        prior="normal",
+        prior_scale=1.0,
+        noise_prior_scale=1.0,
+        normalize_y=True,
+        batch_size="auto",
+        learning_rate_init=0.01,
+        max_iter=5000,
+        tol=1e-4,
+        n_iter_no_change="auto",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_posterior_draws=100,
+        warm_start=False,
+        device="cpu",
+        random_state=None,
+        verbose=False,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            prior=prior,
+            prior_scale=prior_scale,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_posterior_draws=n_posterior_draws,
+            warm_start=warm_start,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.noise_prior_scale = noise_prior_scale
+        self.normalize_y = normalize_y
+
+    def _validate_targets(self, X, y, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            multi_output=True,
+            y_numeric=True,
+            dtype=np.float64,
+        )
+        if y.dtype.kind not in "biuf":
+            raise ValueError(
+                f"{type(self).__name__} needs numeric regression targets, got y "
+                f"of dtype {y.dtype}."
+            )
+        y = y.astype(np.float64).reshape(y.shape[0], -1)
+        if reset:
+            self.n_outputs_ = y.shape[1]
+            self._y_mean = np.zeros(self.n_outputs_)
+            self._y_scale = np.ones(self.n_outputs_)
+            if self.normalize_y:
+                self._y_mean = y.mean(axis=0)
+                std = y.std(axis=0)
+                self._y_scale = np.where(std > 0, std, 1.0)
+        elif y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                "warm_start can only be used with the number of targets of the "
+                f"previous call to fit: {self.n_outputs_}, got {y.shape[1]}."
+            )
+        return X, (y - self._y_mean) / self._y_scale
+
+    def _likelihood(self):
+        return NormalLikelihood(
+            n_outputs=self.n_outputs_, noise_prior_scale=self.noise_prior_scale
+        )
+
+    def _validation_score(self, expectations, y):
+        return r2_score(y, expectations["mean"])
+
+    def _noise_variance(self):
+        # The noise scale is log-normal under the posterior, so its mean square
+        # is exp(2 m + 2 s^2) for log-scale mean m and std s.
+        mean, std = self.posterior_[NOISE_VALUE_NAME]
+        return np.exp(2.0 * mean + 2.0 * np.square(std))
+
+    def _in_target_units(self, values, offset=0.0):
+        values = values * self._y_scale + offset
+        return values[:, 0] if self.n_outputs_ == 1 else values
+
+    @property
+    def noise_std_(self):
+        """ndarray: posterior median of each target's noise std, in y units."""
+        check_is_fitted(self)
+        return np.exp(self.posterior_[NOISE_VALUE_NAME][0]) * self._y_scale
+
+    def predict(self, X, return_std=False):
+        """Predict with the posterior predictive mean.
+
+        Parameters
+        ----------
+        X : {array-like, dataframe} of shape (n_samples, n_features)
+            Inputs.
+        return_std : bool, default=False
+            Also return the standard deviation of the posterior predictive
+            distribution, observation noise included, as
+            :class:`~sklearn.linear_model.BayesianRidge` does.
+
+        Returns
+        -------
+        y_mean : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Posterior predictive mean.
+        y_std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Posterior predictive standard deviation; only with
+            ``return_std=True``.
+        """
+        expectations = self._expectations(X)
+        y_mean = self._in_target_units(expectations["mean"], self._y_mean)
+        if not return_std:
+            return y_mean
+        std = regression_uncertainty(expectations, self._noise_variance(), "std")
+        return y_mean, self._in_target_units(std)
+
+    def predict_uncertainty(self, X, kind="std"):
+        """Uncertainty of each prediction, in the units of ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, dataframe} of shape (n_samples, n_features)
+            Inputs.
+        kind : {"std", "epistemic", "aleatoric"}, default="std"
+            - ``"std"``: standard deviation of the posterior predictive
+              distribution (total uncertainty).
+            - ``"epistemic"``: standard deviation of the network's mean over
+              the posterior draws; it grows away from the training data.
+            - ``"aleatoric"``: the observation noise's root mean square.
+
+            ``"std"`` squared equals ``"epistemic"`` squared plus
+            ``"aleatoric"`` squared.
+
+        Returns
+        -------
+        uncertainty : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        _check_kind(kind, UNCERTAINTY_KINDS)
+        expectations = self._expectations(X)
+        return self._in_target_units(
+            regression_uncertainty(expectations, self._noise_variance(), kind)
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

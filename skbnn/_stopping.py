@@ -1,0 +1,78 @@
+"""When to stop optimising: scikit-learn's MLP convergence rule."""
+
+import numpy as np
+
+
+class StoppingRule:
+    """Stop when an epoch metric has not improved by ``tol`` for a while.
+
+    The rule of ``sklearn.neural_network.MLPClassifier``: without a validation
+    set, stop once the training loss has failed to drop below the best loss
+    minus ``tol`` for more than ``n_iter_no_change`` consecutive epochs; with
+    one, do the same with the validation score and remember the posterior
+    that scored best.
+
+    Parameters
+    ----------
+    tol : float
+        Smallest improvement that counts.
+    n_iter_no_change : int or inf
+        Epochs without improvement tolerated.
+    validation_score : callable, default=None
+        Maps a posterior to a validation score (higher is better). If None,
+        the training loss decides.
+    verbose : bool, default=False
+        Print the validation score and why the optimisation stopped.
+
+    Attributes
+    ----------
+    best_loss : float
+        Lowest training loss seen.
+    validation_scores : list of float
+        Validation score of each epoch (with ``validation_score`` only).
+    best_validation_score : float
+        Highest validation score seen.
+    best_posterior : dict or None
+        Posterior that reached ``best_validation_score``.
+    """
+
+    def __init__(self, tol, n_iter_no_change, validation_score=None, verbose=False):
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.validation_score = validation_score
+        self.verbose = verbose
+        self.best_loss = np.inf
+        self.validation_scores = []
+        self.best_validation_score = -np.inf
+        self.best_posterior = None
+        self._no_improvement_count = 0
+
+    def __call__(self, loss, read_posterior):
+        """Record an epoch; return True when the optimisation should stop."""
+        if self.validation_score is None:
+            improved = loss <= self.best_loss - self.tol
+            self.best_loss = min(self.best_loss, loss)
+        else:
+            posterior = read_posterior()
+            score = self.validation_score(posterior)
+            self.validation_scores.append(score)
+            if self.verbose:
+                print(f"Validation score: {score:f}")
+            improved = score >= self.best_validation_score + self.tol
+            if score > self.best_validation_score:
+                self.best_validation_score = score
+                self.best_posterior = posterior
+        self._no_improvement_count = 0 if improved else self._no_improvement_count + 1
+        if self._no_improvement_count <= self.n_iter_no_change:
+            return False
+        if self.verbose:
+            metric = (
+                "Training loss"
+                if self.validation_score is None
+                else ("Validation score")
+            )
+            print(
+                f"{metric} did not improve more than tol={self.tol:f} for "
+                f"{self.n_iter_no_change} consecutive epochs. Stopping."
+            )
+        return True

@@ -1,0 +1,23 @@
+import numpy as np
+import pytest
+from sklearn.datasets import make_moons
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+
+@pytest.fixture(scope="session")
+def moons():
+    """The PyMC tutorial's problem: scaled two moons, half held out."""
+    X, y = make_moons(noise=0.2, random_state=0, n_samples=1000)
+    X = StandardScaler().fit_transform(X)
+    return train_test_split(X, y, test_size=0.5, random_state=0)
+
+
+@pytest.fixture(scope="session")
+def sine():
+    """Noisy 1-D regression on [-2, 2]; returns X, y and the noise std."""
+    rng = np.random.default_rng(0)
+    noise_std = 0.1
+    X = rng.uniform(-2, 2, size=(300, 1))
+    y = np.sin(2 * X[:, 0]) + noise_std * rng.normal(size=300)
+    return X, y, noise_std

@@ -1,0 +1,77 @@
+import numpy as np
+import pytest
+
+import skbnn._device as device_module
+from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
+from skbnn._device import CPU_MODE, GPU_MODE, compile_mode, resolve_device
+
+needs_no_gpu = pytest.mark.skipif(
+    device_module.gpu_unavailable_reason() is None,
+    reason="a GPU is usable here; these tests are about machines without one",
+)
+
+
+@pytest.fixture
+def blobs():
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(-2, 1, (60, 2)), rng.normal(2, 1, (60, 2))])
+    return X, np.repeat([0, 1], 60)
+
+
+@pytest.fixture
+def pretend_gpu(monkeypatch):
+    """Make skbnn believe JAX sees a GPU, so "gpu" takes the JAX backend.
+
+    JAX then runs on the CPU: every line of the GPU code path runs, only not
+    on GPU hardware.
+    """
+    pytest.importorskip("jax")
+    monkeypatch.setattr(device_module, "gpu_unavailable_reason", lambda: None)
+
+
+def test_cpu_is_the_default():
+    clf = BayesianMLPClassifier()
+    assert clf.device == "cpu"
+    assert compile_mode("cpu") == CPU_MODE
+
+
+@needs_no_gpu
+def test_gpu_without_a_gpu_raises_a_clear_error(blobs):
+    X, y = blobs
+    clf = BayesianMLPClassifier(device="gpu")
+    with pytest.raises(RuntimeError, match="device='gpu' was requested but no GPU"):
+        clf.fit(X, y)
+    message = device_module.gpu_unavailable_reason()
+    assert "JAX" in message
+
+
+@needs_no_gpu
+def test_auto_falls_back_to_the_cpu(blobs):
+    X, y = blobs
+    assert resolve_device("auto") == "cpu"
+    clf = BayesianMLPClassifier(hidden_layer_sizes=(4,), device="auto", random_state=0)
+    assert clf.fit(X, y).score(X, y) > 0.95
+
+
+def test_gpu_maps_to_the_jax_backend(pretend_gpu):
+    assert resolve_device("gpu") == resolve_device("auto") == "gpu"
+    assert compile_mode("gpu") == GPU_MODE == "JAX"
+
+
+def test_jax_backend_fits_and_predicts(pretend_gpu, blobs):
+    X, y = blobs
+    clf = BayesianMLPClassifier(hidden_layer_sizes=(4,), device="gpu", random_state=0)
+    clf.fit(X, y)
+    assert clf.score(X, y) > 0.95
+    # The fitted state comes back to the host as plain numpy arrays.
+    assert all(type(mean) is np.ndarray for mean, _ in clf.posterior_.values())
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+
+
+def test_jax_backend_regressor_with_hierarchical_prior(pretend_gpu):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, (600, 1))
+    y = np.sin(2 * X[:, 0]) + 0.1 * rng.normal(size=600)
+    reg = BayesianMLPRegressor(prior="hierarchical", device="gpu", random_state=0)
+    assert reg.fit(X, y).score(X, y) > 0.9

@@ -1,0 +1,156 @@
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from pymc.variational.inference import KLqp
+
+from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
+from skbnn._inference import _VariationalState, fit_advi, make_approximation
+from skbnn._likelihoods import BernoulliLikelihood
+from skbnn._model import build_model
+from skbnn._stopping import StoppingRule
+
+
+def test_objective_estimates_the_full_data_elbo_on_minibatches(moons):
+    X, _, y, _ = moons
+    y = y.astype(np.int32)
+    rng = np.random.default_rng(0)
+    posterior = None
+    estimates = {}
+    for batch_size in [500, 50]:
+        model = build_model(
+            X,
+            y,
+            [2, 5, 1],
+            activation="tanh",
+            prior="normal",
+            prior_scale=1.0,
+            likelihood=BernoulliLikelihood(),
+            batch_size=batch_size,
+        )
+        approx = make_approximation(model, random_seed=1)
+        state = _VariationalState(approx)
+        if posterior is None:
+            posterior = {
+                name: (rng.normal(size=mean.shape), 0.05)
+                for name, (mean, _) in state.read().items()
+            }
+        state.write(posterior, default_std=0.05)
+        negative_elbo = KLqp(approx).objective.score_function(sc_n_mc=1)
+        draws = np.array([negative_elbo() for _ in range(2000)])
+        estimates[batch_size] = draws.mean(), draws.std() / np.sqrt(draws.size)
+    (full, full_se), (mini, mini_se) = estimates[500], estimates[50]
+    assert abs(full - mini) < 4 * np.hypot(full_se, mini_se)
+
+
+def test_divergence_raises_a_clear_error():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 2))
+    y = (X[:, 0] > 0).astype(int)
+    clf = BayesianMLPClassifier(learning_rate_init=1e3, random_state=0)
+    with pytest.raises(ValueError, match="ADVI diverged.*Lower learning_rate_init"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "posterior_")
+
+
+def test_same_random_state_same_fit_and_predictions(moons):
+    X, X_test, y, _ = moons
+    fits = [
+        BayesianMLPClassifier(hidden_layer_sizes=(8,), random_state=42).fit(X, y)
+        for _ in range(2)
+    ]
+    assert fits[0].loss_curve_ == fits[1].loss_curve_
+    assert_array_equal(fits[0].predict_proba(X_test), fits[1].predict_proba(X_test))
+    other = BayesianMLPClassifier(hidden_layer_sizes=(8,), random_state=7).fit(X, y)
+    assert not np.array_equal(
+        other.predict_proba(X_test), fits[0].predict_proba(X_test)
+    )
+
+
+def test_warm_start_continues_from_the_previous_posterior(sine):
+    X, y, _ = sine
+    params = dict(hidden_layer_sizes=(8,), max_iter=300, random_state=0)
+    with pytest.warns(Warning):  # 300 one-step epochs: ConvergenceWarning
+        cold = BayesianMLPRegressor(**params).fit(X, y)
+        warm = BayesianMLPRegressor(warm_start=True, **params).fit(X, y)
+        warm.fit(X, y)
+    assert len(warm.loss_curve_) == 600
+    assert warm.n_iter_ == 300
+    # The second fit starts where the first ended, far below a fresh start.
+    assert warm.loss_curve_[300] < 0.5 * cold.loss_curve_[0]
+    assert warm.loss_curve_[300] < cold.loss_curve_[-1] + 0.1 * abs(
+        cold.loss_curve_[0] - cold.loss_curve_[-1]
+    )
+
+
+def test_warm_start_refuses_a_new_architecture_or_new_classes(moons):
+    X, _, y, _ = moons
+    clf = BayesianMLPClassifier(hidden_layer_sizes=(4,), warm_start=True)
+    clf.fit(X, y)
+    with pytest.raises(ValueError, match="warm_start can only be used with the arch"):
+        clf.set_params(hidden_layer_sizes=(5,)).fit(X, y)
+    clf.set_params(hidden_layer_sizes=(4,))
+    with pytest.raises(ValueError, match="same classes"):
+        clf.fit(X, np.where(y == 1, 2, y))
+
+
+def test_early_stopping_keeps_the_best_validation_posterior(moons):
+    X, X_test, y, y_test = moons
+    clf = BayesianMLPClassifier(
+        hidden_layer_sizes=(8,), early_stopping=True, random_state=0
+    ).fit(X, y)
+    assert len(clf.validation_scores_) == clf.n_iter_ < clf.max_iter
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    # The score is the mean log probability of the held-out labels; a log
+    # loss of 0.3 is well beyond chance (0.69) on the moons.
+    assert -0.3 < clf.best_validation_score_ < 0
+    assert clf.best_loss_ is None
+    assert clf.score(X_test, y_test) > 0.9
+
+
+def test_stopping_rule_follows_scikit_learn():
+    rule = StoppingRule(tol=0.1, n_iter_no_change=2)
+    # Improvements reset the count; a stop needs more than 2 epochs without.
+    decisions = [rule(loss, None) for loss in [5.0, 4.0, 3.95, 3.92, 3.99]]
+    assert decisions == [False, False, False, False, True]
+    assert rule.best_loss == 3.92
+
+
+def test_stopping_rule_remembers_the_best_validation_posterior():
+    scores = iter([0.5, 0.8, 0.7, 0.79, 0.6])
+    rule = StoppingRule(
+        tol=0.0, n_iter_no_change=2, validation_score=lambda p: next(scores)
+    )
+    stops = [rule(0.0, lambda epoch=epoch: {"epoch": epoch}) for epoch in range(5)]
+    assert stops == [False, False, False, False, True]
+    assert rule.best_posterior == {"epoch": 1}
+    assert rule.validation_scores == [0.5, 0.8, 0.7, 0.79, 0.6]
+
+
+def test_fit_advi_stops_when_the_callback_says_so(moons):
+    X, _, y, _ = moons
+    model = build_model(
+        X,
+        y.astype(np.int32),
+        [2, 3, 1],
+        activation="relu",
+        prior="normal",
+        prior_scale=1.0,
+        likelihood=BernoulliLikelihood(),
+        batch_size=100,
+    )
+    seen = []
+    result = fit_advi(
+        model,
+        initial_posterior={},
+        default_std=0.01,
+        learning_rate=0.01,
+        max_epochs=50,
+        steps_per_epoch=5,
+        loss_scale=len(y),
+        random_seed=0,
+        mode="FAST_RUN",
+        on_epoch_end=lambda loss, read: seen.append(loss) or len(seen) == 3,
+    )
+    assert result.loss_curve == seen
+    assert result.n_steps == 15
+    assert set(result.posterior) == {"coef_0", "intercept_0", "coef_1", "intercept_1"}

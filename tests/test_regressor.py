@@ -1,0 +1,113 @@
+import joblib
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+
+from skbnn import BayesianMLPRegressor
+
+
+@pytest.fixture(scope="module")
+def sine_regressor(sine):
+    X, y, _ = sine
+    return BayesianMLPRegressor(random_state=0).fit(X, y)
+
+
+def test_fits_the_sine(sine_regressor, sine):
+    X, y, _ = sine
+    assert sine_regressor.score(X, y) > 0.95
+    assert sine_regressor.n_iter_ < sine_regressor.max_iter
+
+
+def test_learns_the_noise_level(sine_regressor, sine):
+    _, _, noise_std = sine
+    assert sine_regressor.noise_std_.shape == (1,)
+    assert 0.7 * noise_std < sine_regressor.noise_std_[0] < 1.5 * noise_std
+
+
+def test_predictive_intervals_cover_held_out_data(sine_regressor):
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-2, 2, size=(2000, 1))
+    y = np.sin(2 * X[:, 0]) + 0.1 * rng.normal(size=2000)
+    mean, std = sine_regressor.predict(X, return_std=True)
+    coverage = np.mean(np.abs(y - mean) < 2 * std)
+    assert 0.9 < coverage < 0.995
+
+
+def test_epistemic_uncertainty_grows_outside_the_training_range(sine_regressor):
+    inside = np.linspace(-1.5, 1.5, 50)[:, None]
+    outside = np.concatenate([np.linspace(-4, -3, 25), np.linspace(3, 4, 25)])
+    epistemic = "epistemic"
+    assert (
+        sine_regressor.predict_uncertainty(outside[:, None], kind=epistemic).mean()
+        > 3 * sine_regressor.predict_uncertainty(inside, kind=epistemic).mean()
+    )
+
+
+def test_uncertainty_decomposes(sine_regressor, sine):
+    X, _, _ = sine
+    u = {
+        kind: sine_regressor.predict_uncertainty(X, kind=kind)
+        for kind in ["std", "epistemic", "aleatoric"]
+    }
+    for values in u.values():
+        assert values.shape == (X.shape[0],)
+    assert_allclose(u["std"] ** 2, u["epistemic"] ** 2 + u["aleatoric"] ** 2)
+    _, std = sine_regressor.predict(X, return_std=True)
+    assert_allclose(std, u["std"])
+    assert_array_equal(sine_regressor.predict_uncertainty(X), u["std"])
+    # Homoscedastic noise: the aleatoric part is the same everywhere.
+    assert_allclose(u["aleatoric"], u["aleatoric"][0])
+
+
+def test_prediction_is_deterministic_and_pure(sine_regressor, sine):
+    X, _, _ = sine
+    before = joblib.hash(sine_regressor)
+    first = sine_regressor.predict(X, return_std=True)
+    second = sine_regressor.predict(X, return_std=True)
+    assert_array_equal(first[0], second[0])
+    assert_array_equal(first[1], second[1])
+    assert joblib.hash(sine_regressor) == before
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1e4])
+def test_targets_of_any_scale(scale):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = scale * (X @ [1.0, -2.0, 0.5] + 0.1 * rng.normal(size=200)) + 5 * scale
+    reg = BayesianMLPRegressor(hidden_layer_sizes=(8,), random_state=0).fit(X, y)
+    assert reg.score(X, y) > 0.95
+    mean, std = reg.predict(X, return_std=True)
+    assert np.median(std) < 0.5 * scale
+    assert 0.05 * scale < reg.noise_std_[0] < 0.2 * scale
+
+
+def test_multi_output():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(300, 2))
+    Y = np.column_stack([np.sin(2 * X[:, 0]), 100 + 10 * X[:, 1]]) + rng.normal(
+        size=(300, 2)
+    ) * [0.1, 1.0]
+    reg = BayesianMLPRegressor(random_state=0).fit(X, Y)
+    assert reg.n_outputs_ == 2
+    assert reg.coefs_[-1].shape == (16, 2)
+    mean, std = reg.predict(X, return_std=True)
+    assert mean.shape == std.shape == (300, 2)
+    assert reg.score(X, Y) > 0.9
+    assert reg.predict_uncertainty(X, kind="epistemic").shape == (300, 2)
+    # Each output keeps its own noise level, in its own units.
+    assert 0.05 < reg.noise_std_[0] < 0.2
+    assert 0.6 < reg.noise_std_[1] < 1.5
+
+
+def test_column_vector_target_predicts_flat():
+    # Like MLPRegressor, a single target comes back 1-D whatever y's shape.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 2))
+    y = X[:, :1] * 2.0
+    reg = BayesianMLPRegressor(hidden_layer_sizes=(4,), max_iter=50, random_state=0)
+    # 50 one-step epochs are fewer than the automatic patience: no convergence.
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(50\\)"):
+        reg.fit(X, y)
+    assert reg.n_iter_ == 50
+    assert reg.predict(X).shape == (100,)
