@@ -219,21 +219,21 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
             loss_scale=n_samples,
             random_seed=advi_seed,
             mode=compile_mode(self.device),
-            on_epoch_end=self._verbose_epochs(stopping),
+            on_epoch_end=stopping,
         )
 
         self.n_iter_ = len(result.loss_curve)
         self.t_ = result.n_steps * batch_size
         self.loss_curve_ = [*self.loss_curve_, *result.loss_curve]
-        self.best_loss_ = stopping.best_loss
         if self.early_stopping:
             # Every validation score may be NaN; keep the last posterior then.
             self.posterior_ = stopping.best_posterior or result.posterior
+            self.best_loss_ = None
             self.validation_scores_ = stopping.validation_scores
             self.best_validation_score_ = stopping.best_validation_score
-            self.best_loss_ = None
         else:
             self.posterior_ = result.posterior
+            self.best_loss_ = stopping.best_loss
             self.validation_scores_ = None
             self.best_validation_score_ = None
         if self.n_iter_ == self.max_iter:
@@ -243,17 +243,6 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
                 ConvergenceWarning,
             )
         return self
-
-    def _verbose_epochs(self, stopping):
-        if not self.verbose:
-            return stopping
-        epochs = iter(range(1, self.max_iter + 1))
-
-        def report_then_stop(loss, read_posterior):
-            print(f"Iteration {next(epochs)}, loss = {loss:.8f}")
-            return stopping(loss, read_posterior)
-
-        return report_then_stop
 
     def _patience(self, steps_per_epoch):
         if self.n_iter_no_change != "auto":
@@ -294,6 +283,11 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
                 f"previous call to fit: it had layers of shapes {fitted}, this "
                 f"call asks for {wanted}."
             )
+
+    def __sklearn_is_fitted__(self):
+        # A fit that failed midway leaves other attributes behind, but no
+        # posterior: such an estimator is not fitted.
+        return hasattr(self, "posterior_")
 
     def _posterior_expectations(self, X, posterior):
         likelihood = self._likelihood()

@@ -10,6 +10,11 @@ from dataclasses import dataclass
 import pymc as pm
 import pytensor.tensor as pt
 
+NOISE_NAME = "noise_std"
+# PyMC infers positive variables such as the noise scale on the log scale, and
+# the mean-field posterior is Gaussian in that unconstrained space.
+NOISE_VALUE_NAME = f"{NOISE_NAME}_log__"
+
 
 def _two_class_probabilities(logits):
     positive = pt.sigmoid(logits)
@@ -73,9 +78,3 @@ class NormalLikelihood:
         return pm.Normal(
             "y", mu=outputs, sigma=noise_std, observed=y, total_size=total_size
         )
-
-
-NOISE_NAME = "noise_std"
-# PyMC infers positive variables such as the noise scale on the log scale, and
-# the mean-field posterior is Gaussian in that unconstrained space.
-NOISE_VALUE_NAME = f"{NOISE_NAME}_log__"

@@ -22,7 +22,8 @@ class StoppingRule:
         Maps a posterior to a validation score (higher is better). If None,
         the training loss decides.
     verbose : bool, default=False
-        Print the validation score and why the optimisation stopped.
+        Print each epoch's loss, its validation score, and why the
+        optimisation stopped.
 
     Attributes
     ----------
@@ -46,9 +47,13 @@ class StoppingRule:
         self.best_validation_score = -np.inf
         self.best_posterior = None
         self._no_improvement_count = 0
+        self._n_epochs = 0
 
     def __call__(self, loss, read_posterior):
         """Record an epoch; return True when the optimisation should stop."""
+        self._n_epochs += 1
+        if self.verbose:
+            print(f"Iteration {self._n_epochs}, loss = {loss:.8f}")
         if self.validation_score is None:
             improved = loss <= self.best_loss - self.tol
             self.best_loss = min(self.best_loss, loss)

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 from pymc.variational.inference import KLqp
+from sklearn.exceptions import NotFittedError
 
 from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
 from skbnn._inference import _VariationalState, fit_advi, make_approximation
@@ -49,7 +50,9 @@ def test_divergence_raises_a_clear_error():
     clf = BayesianMLPClassifier(learning_rate_init=1e3, random_state=0)
     with pytest.raises(ValueError, match="ADVI diverged.*Lower learning_rate_init"):
         clf.fit(X, y)
-    assert not hasattr(clf, "posterior_")
+    # No half-fitted model: predicting says it is not fitted.
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
 
 
 def test_same_random_state_same_fit_and_predictions(moons):
@@ -154,3 +157,18 @@ def test_fit_advi_stops_when_the_callback_says_so(moons):
     assert result.loss_curve == seen
     assert result.n_steps == 15
     assert set(result.posterior) == {"coef_0", "intercept_0", "coef_1", "intercept_1"}
+
+
+def test_verbose_reports_each_epoch_and_the_stop(capsys):
+    rule = StoppingRule(tol=0.1, n_iter_no_change=1, verbose=True)
+    for loss in [3.0, 2.0, 2.0, 2.0]:
+        stop = rule(loss, None)
+    printed = capsys.readouterr().out.splitlines()
+    assert stop
+    assert printed[:4] == [
+        "Iteration 1, loss = 3.00000000",
+        "Iteration 2, loss = 2.00000000",
+        "Iteration 3, loss = 2.00000000",
+        "Iteration 4, loss = 2.00000000",
+    ]
+    assert printed[4].startswith("Training loss did not improve more than tol=0.1")
