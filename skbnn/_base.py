@@ -13,13 +13,20 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._device import compile_mode
-from ._inference import fit_advi
+from ._device import compile_mode, device_context
+from ._inference import STEP_CACHE, AdviStep, fit_advi
 from ._layers import ACTIVATIONS
-from ._model import build_model, coef_name, intercept_name
+from ._model import build_model
+from ._networks import MLPNetwork, coef_name, intercept_name
 from ._predictive import iter_draw_outputs, posterior_expectations
 from ._priors import PRIORS
 from ._stopping import StoppingRule
+
+# The fit and the predictions compute in float32 whatever the input dtype:
+# ADVI follows a one-draw Monte Carlo estimate of the gradient whose noise
+# dwarfs float32 rounding, and float32 halves the memory traffic of every
+# step (benchmarks/bench_mnist.py compares the two).
+DTYPE = np.float32
 
 # ADVI's loss is a one-draw Monte Carlo estimate whose slow late progress only
 # shows over several hundred steps, however few steps an epoch has; measured on
@@ -159,6 +166,10 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
         if warm:
             self._check_warm_start_shapes(layer_units)
         self.n_layers_ = len(layer_units)
+        network = MLPNetwork(tuple(layer_units), self.activation)
+        # Prediction reads the architecture from here, so that set_params after
+        # fit cannot make it disagree with the posterior.
+        self._fitted_network = network
 
         random_state = check_random_state(self.random_state)
         init_seed, split_seed, advi_seed, self._prediction_seed = random_state.randint(
@@ -197,30 +208,36 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
         if warm:
             initial_posterior = self.posterior_
         else:
-            initial_posterior = self._initial_posterior(layer_units, init_seed)
+            initial_posterior = self._initial_posterior(network, init_seed)
             self.loss_curve_ = []
-        model = build_model(
-            X,
-            y,
-            layer_units,
-            activation=self.activation,
-            prior=self.prior,
-            prior_scale=self.prior_scale,
-            likelihood=likelihood,
-            batch_size=batch_size,
-        )
-        result = fit_advi(
-            model,
-            initial_posterior=initial_posterior,
-            default_std=INITIAL_STD,
-            learning_rate=self.learning_rate_init,
-            max_epochs=self.max_iter,
-            steps_per_epoch=steps_per_epoch,
-            loss_scale=n_samples,
-            random_seed=advi_seed,
-            mode=compile_mode(self.device),
-            on_epoch_end=stopping,
-        )
+        with device_context(self.device) as device:
+            key = (network, self.prior, self.prior_scale, likelihood, DTYPE, device)
+
+            def build_step():
+                batch_model = build_model(
+                    network,
+                    prior=self.prior,
+                    prior_scale=self.prior_scale,
+                    likelihood=likelihood,
+                    dtype=np.dtype(DTYPE).name,
+                )
+                return AdviStep(batch_model, mode=compile_mode(device))
+
+            step = STEP_CACHE.borrow(key, build_step)
+            try:
+                step.reset(initial_posterior, INITIAL_STD, seed=advi_seed)
+                result = fit_advi(
+                    step,
+                    X,
+                    y,
+                    batch_size=batch_size,
+                    learning_rate=self.learning_rate_init,
+                    max_epochs=self.max_iter,
+                    random_seed=advi_seed,
+                    on_epoch_end=stopping,
+                )
+            finally:
+                STEP_CACHE.give_back(key, step)
 
         self.n_iter_ = len(result.loss_curve)
         self.t_ = result.n_steps * batch_size
@@ -259,19 +276,15 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
             )
         return min(self.batch_size, n_samples)
 
-    def _initial_posterior(self, layer_units, seed):
+    def _initial_posterior(self, network, seed):
         # Glorot-uniform means as in scikit-learn's MLP (Glorot and Bengio,
         # 2010): random enough to break the symmetry between hidden units.
         rng = np.random.default_rng(seed)
         factor = 2.0 if self.activation == "logistic" else 6.0
         posterior = {}
-        for layer, (fan_in, fan_out) in enumerate(pairwise(layer_units)):
-            bound = np.sqrt(factor / (fan_in + fan_out))
-            for name, shape in [
-                (coef_name(layer), (fan_in, fan_out)),
-                (intercept_name(layer), (fan_out,)),
-            ]:
-                posterior[name] = (rng.uniform(-bound, bound, shape), INITIAL_STD)
+        for name, shape, fan_in in network.parameters():
+            bound = np.sqrt(factor / (fan_in + shape[-1]))
+            posterior[name] = (rng.uniform(-bound, bound, shape), INITIAL_STD)
         return posterior
 
     def _check_warm_start_shapes(self, layer_units):
@@ -291,24 +304,24 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
 
     def _posterior_expectations(self, X, posterior):
         likelihood = self._likelihood()
-        draw_outputs = iter_draw_outputs(
-            posterior,
-            X,
-            n_layers=self.n_layers_ - 1,
-            activation=self.activation,
-            inverse_link=likelihood.inverse_link,
-            n_draws=self.n_posterior_draws,
-            seed=self._prediction_seed,
-            mode=compile_mode(self.device),
-        )
-        return posterior_expectations(
-            draw_outputs, X.shape[0], self.n_posterior_draws, self._statistics
-        )
+        with device_context(self.device):
+            draw_outputs = iter_draw_outputs(
+                posterior,
+                X,
+                network=self._fitted_network,
+                inverse_link=likelihood.inverse_link,
+                n_draws=self.n_posterior_draws,
+                seed=self._prediction_seed,
+                mode=compile_mode(self.device),
+            )
+            return posterior_expectations(
+                draw_outputs, X.shape[0], self.n_posterior_draws, self._statistics
+            )
 
     def _expectations(self, X):
         """Validate ``X`` and average the prediction statistics over draws."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = validate_data(self, X, reset=False, dtype=DTYPE)
         return self._posterior_expectations(X, self.posterior_)
 
     def _layer_posterior(self, name_of, part):

@@ -6,7 +6,7 @@ from sklearn.metrics import log_loss
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from ._base import BaseBayesianMLP, _check_kind
+from ._base import DTYPE, BaseBayesianMLP, _check_kind
 from ._likelihoods import BernoulliLikelihood, CategoricalLikelihood
 from ._predictive import CLASSIFICATION_STATISTICS, classification_uncertainty
 
@@ -226,7 +226,7 @@ class BayesianMLPClassifier(ClassifierMixin, BaseBayesianMLP):
         )
 
     def _validate_targets(self, X, y, reset):
-        X, y = validate_data(self, X, y, reset=reset, dtype=np.float64)
+        X, y = validate_data(self, X, y, reset=reset, dtype=DTYPE)
         check_classification_targets(y)
         classes, encoded = np.unique(y, return_inverse=True)
         if reset:

@@ -1,37 +1,26 @@
-"""Minibatch ADVI: fit a mean-field Gaussian posterior to a PyMC model."""
+"""Minibatch ADVI: fit a mean-field Gaussian posterior to a PyMC model.
 
+The optimisation step is compiled once per model structure and kept in a
+cache: the minibatch, the ELBO's minibatch scale and the learning rate are
+inputs of the compiled function, and the variational parameters are reset in
+place at the start of each fit. A refit on other data (a cross-validation
+fold, a warm start) compiles nothing.
+"""
+
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
-import pymc as pm
 import pytensor
-from pymc.variational.approximations import MeanField, MeanFieldGroup
-from pymc.variational.inference import KLqp
+import pytensor.tensor as pt
+from pytensor.tensor.random.type import RandomType
+from pytensor.tensor.random.utils import RandomStream
 
+# Batches smaller than this are padded to a power of two (see padded_rows).
+PAD_BATCHES_BELOW = 256
 
-class _StaticMeanFieldGroup(MeanFieldGroup):
-    """Mean-field group whose parameter vectors have a static length.
-
-    PyMC creates ``mu`` and ``rho`` without a static shape. The JAX backend
-    (our GPU path) then meets reshapes of unknown size, which ``jax.jit``
-    cannot trace; a static length lets PyTensor fold those shapes to constants.
-    """
-
-    short_name = "static_mean_field"
-    alias_names = frozenset()
-
-    def create_shared_params(self, start=None, start_sigma=None):
-        params = super().create_shared_params(start, start_sigma)
-        return {
-            name: pytensor.shared(
-                param.get_value(), name, shape=param.get_value().shape
-            )
-            for name, param in params.items()
-        }
-
-
-class _StaticMeanField(MeanField):
-    _group_class = _StaticMeanFieldGroup
+# Adam's constants (Kingma and Ba, 2015).
+ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8
 
 
 def _softplus(x):
@@ -39,7 +28,7 @@ def _softplus(x):
 
 
 def _inverse_softplus(y):
-    # PyMC parametrises each standard deviation as softplus(rho).
+    # Each standard deviation is parametrised as softplus(rho), as in PyMC.
     return y + np.log(-np.expm1(-y))
 
 
@@ -53,7 +42,7 @@ class AdviResult:
         Mean and standard deviation of the Gaussian over each free variable,
         in PyMC's unconstrained space, keyed by value-variable name.
     loss_curve : list of float
-        Mean negative ELBO of each epoch, divided by ``loss_scale``.
+        Mean negative ELBO of each epoch, divided by the number of samples.
     n_steps : int
         Optimisation steps taken.
     """
@@ -63,64 +52,200 @@ class AdviResult:
     n_steps: int = 0
 
 
-class _VariationalState:
-    """Read and write the flat ``mu``/``rho`` vectors by variable name."""
-
-    def __init__(self, approx):
-        self._mu, self._rho = approx.params
-        (group,) = approx.groups
-        self._ordering = {
-            name: (slice_, shape) for name, slice_, shape, _ in group.ordering.values()
-        }
-
-    def read(self):
-        mu, rho = self._mu.get_value(), self._rho.get_value()
-        # JAX mode leaves device arrays here; np.asarray copies them to the host.
-        mu, sigma = np.asarray(mu), _softplus(np.asarray(rho))
-        return {
-            name: (mu[slice_].reshape(shape), sigma[slice_].reshape(shape))
-            for name, (slice_, shape) in self._ordering.items()
-        }
-
-    def write(self, posterior, default_std):
-        mu, rho = np.array(self._mu.get_value()), np.array(self._rho.get_value())
-        for name, (slice_, shape) in self._ordering.items():
-            std = default_std
-            if name in posterior:
-                mean, std = posterior[name]
-                mu[slice_] = np.ravel(mean)
-            rho[slice_] = _inverse_softplus(np.ravel(np.broadcast_to(std, shape)))
-        self._mu.set_value(mu.astype(self._mu.dtype))
-        self._rho.set_value(rho.astype(self._rho.dtype))
-
-    def is_finite(self):
-        return bool(
-            np.isfinite(np.asarray(self._mu.get_value())).all()
-            and np.isfinite(np.asarray(self._rho.get_value())).all()
+def _adam_updates(loss, params, learning_rate):
+    step = pytensor.shared(np.asarray(0.0, dtype=loss.dtype), name="adam_t")
+    t = step + 1
+    updates = {step: t}
+    grads = pt.grad(loss, params)
+    # Bias corrections folded into the step size, as in the Adam paper's
+    # "efficient version" of its algorithm.
+    step_size = (
+        learning_rate * pt.sqrt(1 - ADAM_BETA2**t) / (1 - ADAM_BETA1**t)
+    ).astype(loss.dtype)
+    for param, grad in zip(params, grads, strict=True):
+        zeros = np.zeros(param.type.shape, dtype=param.dtype)
+        first = pytensor.shared(zeros, shape=param.type.shape)
+        second = pytensor.shared(zeros.copy(), shape=param.type.shape)
+        new_first = ADAM_BETA1 * first + (1 - ADAM_BETA1) * grad
+        new_second = ADAM_BETA2 * second + (1 - ADAM_BETA2) * pt.square(grad)
+        updates[first] = new_first
+        updates[second] = new_second
+        updates[param] = param - step_size * new_first / (
+            pt.sqrt(new_second) + ADAM_EPSILON
         )
+    return updates
 
 
-def make_approximation(model, random_seed):
-    """Create the mean-field approximation that ADVI fits to ``model``.
+class AdviStep:
+    """One compiled step of minibatch ADVI with Adam, and the state it updates.
+
+    The objective is the negative ELBO of a mean-field Gaussian ``q``:
+    ``-(log p(z) + sum_i w_i log p(y_i | z, x_i) + H[q])`` over the rows ``i``
+    of a minibatch, with one reparametrised draw ``z ~ q`` per step and
+    ``H[q]`` the Gaussian entropy (up to a constant). With row weights
+    ``w_i = n_samples / batch_size`` on a minibatch drawn uniformly at random
+    the objective is an unbiased estimate of the full-data one (Hoffman et
+    al., "Stochastic Variational Inference", JMLR 2013); a weight of zero
+    leaves out a padding row.
 
     Parameters
     ----------
-    model : pm.Model
-        The model.
-    random_seed : int
-        Seeds the approximation's Monte Carlo draws.
-
-    Returns
-    -------
-    approx : pymc.variational.approximations.MeanField
-        Its objective is the full-data ELBO, also on minibatches.
+    batch_model : skbnn._model.BatchModel
+        The model and its symbolic minibatch.
+    mode : str
+        PyTensor mode that compiles the step.
     """
-    approx = _StaticMeanField(model=model, random_seed=random_seed)
-    # PyMC divides the whole ELBO by n_samples / batch_size by default; we keep
-    # it on the full-data scale so the reported loss is the ELBO estimate
-    # itself (Adam's steps do not depend on a constant factor).
-    approx.scale_cost_to_minibatch = False
-    return approx
+
+    def __init__(self, batch_model, mode):
+        dtype = batch_model.X_batch.dtype
+        # Python float constants take floatX; float64 would upcast the step.
+        with pytensor.config.change_flags(floatX=dtype):
+            self._compile(batch_model, mode)
+        self._mode = mode
+        self.dtype = dtype
+
+    def _compile(self, batch_model, mode):
+        model = batch_model.model
+        dtype = batch_model.X_batch.dtype
+        initial_point = model.initial_point()
+        self._rng_stream = RandomStream()
+        self.means, self.rhos, self.initial_means = {}, {}, {}
+        draws, entropy = {}, 0.0
+        for value in model.value_vars:
+            start = np.asarray(initial_point[value.name], dtype=dtype)
+            mean = pytensor.shared(start, name=f"{value.name}_mu", shape=start.shape)
+            rho = pytensor.shared(
+                np.zeros_like(start), name=f"{value.name}_rho", shape=start.shape
+            )
+            std = pt.softplus(rho)
+            noise = self._rng_stream.normal(size=start.shape, dtype=dtype)
+            draws[value] = mean + std * noise
+            entropy = entropy + pt.log(std).sum()
+            self.means[value.name], self.rhos[value.name] = mean, rho
+            self.initial_means[value.name] = start
+        prior_logp = model.logp(vars=model.free_RVs, sum=True, jacobian=True)
+        (row_logp,) = model.logp(vars=model.observed_RVs, sum=False)
+        if row_logp.ndim > 1:  # one column per regression target
+            row_logp = row_logp.sum(axis=tuple(range(1, row_logp.ndim)))
+        prior_logp, row_logp = pytensor.graph_replace(
+            [prior_logp, row_logp], draws, strict=False
+        )
+        row_weights = pt.vector("row_weights", dtype=dtype)
+        learning_rate = pt.scalar("learning_rate", dtype=dtype)
+        loss = -(prior_logp + pt.dot(row_weights, row_logp) + entropy)
+        params = [*self.means.values(), *self.rhos.values()]
+        updates = _adam_updates(loss, params, learning_rate)
+        self._adam_state = [var for var in updates if var not in params]
+        self._function = pytensor.function(
+            [batch_model.X_batch, batch_model.y_batch, row_weights, learning_rate],
+            loss,
+            updates=updates,
+            mode=mode,
+        )
+
+    def reset(self, posterior, default_std, seed):
+        """Start a new fit: set ``q``, clear Adam's state, reseed the draws.
+
+        Parameters
+        ----------
+        posterior : dict of str to (array-like, array-like)
+            Initial mean and standard deviation by value-variable name; it may
+            name only some variables.
+        default_std : float
+            Initial standard deviation of the variables not in ``posterior``,
+            whose means start at the model's initial point.
+        seed : int
+            Seed of the Monte Carlo draws.
+        """
+        for name, mean_variable in self.means.items():
+            mean, std = posterior.get(name, (self.initial_means[name], default_std))
+            shape = mean_variable.type.shape
+            mean_variable.set_value(np.broadcast_to(mean, shape).astype(self.dtype))
+            self.rhos[name].set_value(
+                _inverse_softplus(np.broadcast_to(std, shape)).astype(self.dtype)
+            )
+        for variable in self._adam_state:
+            variable.set_value(np.zeros_like(np.asarray(variable.get_value())))
+        self._reseed(seed)
+
+    def _reseed(self, seed):
+        # The JAX linker compiles copies of the RNG shared variables, so the
+        # copies held by the compiled function are the ones to reseed.
+        convert = _rng_converter(self._mode)
+        function = self._function
+        for index, variable in enumerate(function.maker.fgraph.inputs):
+            if isinstance(variable.type, RandomType):
+                rng = np.random.default_rng([seed, index])
+                function.input_storage[index].storage[0] = convert(rng)
+
+    def __call__(self, X_batch, y_batch, row_weights, learning_rate):
+        """Take one optimisation step; return the negative ELBO estimate."""
+        return float(
+            self._function(
+                X_batch,
+                y_batch,
+                row_weights,
+                np.asarray(learning_rate, dtype=self.dtype),
+            )
+        )
+
+    def read(self):
+        """Return the current posterior as float64 numpy arrays.
+
+        Returns
+        -------
+        posterior : dict of str to (ndarray, ndarray)
+        """
+        return {
+            name: (
+                np.asarray(mean.get_value(), dtype=np.float64),
+                _softplus(np.asarray(self.rhos[name].get_value(), dtype=np.float64)),
+            )
+            for name, mean in self.means.items()
+        }
+
+    def is_finite(self):
+        """Whether every variational parameter is finite."""
+        return all(
+            np.isfinite(np.asarray(variable.get_value())).all()
+            for variable in [*self.means.values(), *self.rhos.values()]
+        )
+
+
+def _rng_converter(mode):
+    if mode == "JAX":
+        from pytensor.link.jax.dispatch import jax_typify
+
+        return jax_typify
+    return lambda rng: rng
+
+
+class StepCache:
+    """Compiled ADVI steps by key, each lent to one fit at a time.
+
+    A compiled step holds its variational state, so two fits running at once
+    in one process (threads) get separate copies.
+    """
+
+    def __init__(self):
+        self._free = {}
+        self._lock = threading.Lock()
+
+    def borrow(self, key, build):
+        """Take a free step for ``key``, or build one with ``build()``."""
+        with self._lock:
+            free = self._free.get(key, [])
+            if free:
+                return free.pop()
+        return build()
+
+    def give_back(self, key, step):
+        """Make ``step`` available to the next fit with the same ``key``."""
+        with self._lock:
+            self._free.setdefault(key, []).append(step)
+
+
+STEP_CACHE = StepCache()
 
 
 def _divergence_error(epoch, step, loss, learning_rate):
@@ -132,44 +257,86 @@ def _divergence_error(epoch, step, loss, learning_rate):
     )
 
 
-def fit_advi(
-    model,
-    *,
-    initial_posterior,
-    default_std,
-    learning_rate,
-    max_epochs,
-    steps_per_epoch,
-    loss_scale,
-    random_seed,
-    mode,
-    on_epoch_end=None,
-):
-    """Fit a mean-field Gaussian approximation by stochastic ADVI with Adam.
+def padded_rows(batch_size):
+    """Rows of the compiled step's minibatch for batches of ``batch_size``.
+
+    Small batches are padded with rows of weight zero up to a power of two:
+    on small data sets the batch is the whole data set, and without padding
+    every data set size would compile the step anew.
 
     Parameters
     ----------
-    model : pm.Model
-        The model; minibatching, if any, is part of it.
-    initial_posterior : dict of str to (ndarray, ndarray)
-        Initial variational mean and standard deviation by value-variable name,
-        as in ``AdviResult.posterior``; it may name only some variables.
-    default_std : float
-        Initial standard deviation of the variables not in
-        ``initial_posterior``, whose means start at the model's initial point.
+    batch_size : int
+        Rows that carry data.
+
+    Returns
+    -------
+    rows : int
+    """
+    if batch_size >= PAD_BATCHES_BELOW:
+        return batch_size
+    return 1 << (batch_size - 1).bit_length()
+
+
+def iter_minibatches(n_samples, batch_size, rng):
+    """Yield the row indices of one epoch's minibatches.
+
+    Each epoch is a fresh permutation cut into ``ceil(n_samples /
+    batch_size)`` batches of exactly ``batch_size`` rows; the last one is
+    filled up from the start of the permutation. Every batch is thus a
+    uniformly drawn subset of the rows, which keeps the scaled minibatch ELBO
+    unbiased, and a fixed batch shape keeps the compiled step's shapes fixed.
+
+    Parameters
+    ----------
+    n_samples : int
+        Rows of the training data.
+    batch_size : int
+        Rows of a minibatch, at most ``n_samples``.
+    rng : numpy.random.Generator
+        Source of the permutation.
+
+    Yields
+    ------
+    indices : ndarray of shape (batch_size,)
+    """
+    order = rng.permutation(n_samples)
+    for start in range(0, n_samples, batch_size):
+        indices = order[start : start + batch_size]
+        if indices.shape[0] < batch_size:
+            indices = np.concatenate([indices, order[: batch_size - indices.shape[0]]])
+        yield indices
+
+
+def fit_advi(
+    step,
+    X,
+    y,
+    *,
+    batch_size,
+    learning_rate,
+    max_epochs,
+    random_seed,
+    on_epoch_end=None,
+):
+    """Fit a mean-field Gaussian approximation by minibatch ADVI with Adam.
+
+    Parameters
+    ----------
+    step : AdviStep
+        The compiled step, already reset to its initial state.
+    X : ndarray of shape (n_samples, n_features)
+        Training inputs, of the step's dtype.
+    y : ndarray
+        Training targets, encoded for the likelihood.
+    batch_size : int
+        Rows of a minibatch, at most ``n_samples``.
     learning_rate : float
         Adam's step size.
     max_epochs : int
         Upper bound on the number of epochs.
-    steps_per_epoch : int
-        Optimisation steps that make one epoch.
-    loss_scale : float
-        Each epoch's mean negative ELBO is divided by this (the number of
-        training samples gives a per-sample loss).
     random_seed : int
-        Seeds the Monte Carlo draws of the ELBO and the minibatch indices.
-    mode : str
-        PyTensor mode that compiles the optimisation step.
+        Seeds the minibatch draws.
     on_epoch_end : callable, default=None
         Called as ``on_epoch_end(epoch_loss, read_posterior)`` after each
         epoch, where ``read_posterior()`` returns the current posterior; a true
@@ -184,30 +351,28 @@ def fit_advi(
     ValueError
         If the ELBO or the variational parameters stop being finite.
     """
-    approx = make_approximation(model, random_seed)
-    state = _VariationalState(approx)
-    state.write(initial_posterior, default_std)
-
-    step = KLqp(approx).objective.step_function(
-        obj_n_mc=1,
-        obj_optimizer=pm.adam(learning_rate=learning_rate),
-        score=True,
-        compile_kwargs={"mode": mode},
-    )
-
+    n_samples = X.shape[0]
+    rows = padded_rows(batch_size)
+    row_weights = np.zeros(rows, dtype=step.dtype)
+    row_weights[:batch_size] = n_samples / batch_size
+    X_batch = np.zeros((rows, *X.shape[1:]), dtype=X.dtype)
+    y_batch = np.zeros((rows, *y.shape[1:]), dtype=y.dtype)
+    rng = np.random.default_rng(random_seed)
     result = AdviResult(posterior={})
     for epoch in range(1, max_epochs + 1):
-        epoch_loss = 0.0
-        for _ in range(steps_per_epoch):
-            loss = float(step())
+        losses = []
+        for indices in iter_minibatches(n_samples, batch_size, rng):
+            np.take(X, indices, axis=0, out=X_batch[:batch_size])
+            np.take(y, indices, axis=0, out=y_batch[:batch_size])
+            loss = step(X_batch, y_batch, row_weights, learning_rate)
             result.n_steps += 1
             if not np.isfinite(loss):
                 raise _divergence_error(epoch, result.n_steps, loss, learning_rate)
-            epoch_loss += loss
-        result.loss_curve.append(epoch_loss / steps_per_epoch / loss_scale)
-        if on_epoch_end is not None and on_epoch_end(result.loss_curve[-1], state.read):
+            losses.append(loss)
+        result.loss_curve.append(float(np.mean(losses)) / n_samples)
+        if on_epoch_end is not None and on_epoch_end(result.loss_curve[-1], step.read):
             break
-    if not state.is_finite():
+    if not step.is_finite():
         raise _divergence_error(epoch, result.n_steps, "nan", learning_rate)
-    result.posterior = state.read()
+    result.posterior = step.read()
     return result

@@ -28,6 +28,12 @@ INVERSE_LINKS = {
 }
 
 
+def _categorical_logp(value, logits):
+    classes = pt.arange(logits.shape[-1])
+    one_hot = pt.eq(pt.shape_padright(value), classes)
+    return pt.sum(pt.where(one_hot, pt.special.log_softmax(logits, axis=-1), 0.0), -1)
+
+
 @dataclass(frozen=True)
 class BernoulliLikelihood:
     """Binary classification: one logit, ``y`` in {0, 1}."""
@@ -35,11 +41,13 @@ class BernoulliLikelihood:
     n_outputs: int = 1
     inverse_link: str = "sigmoid"
 
-    def observe(self, outputs, y, total_size):
+    def target_variable(self, name, dtype):
+        """Symbolic targets: class indices."""
+        return pt.vector(name, dtype="int32")
+
+    def observe(self, outputs, y):
         """Attach ``y ~ Bernoulli(sigmoid(outputs))`` to the model in context."""
-        return pm.Bernoulli(
-            "y", logit_p=outputs[:, 0], observed=y, total_size=total_size
-        )
+        return pm.Bernoulli("y", logit_p=outputs[:, 0], observed=y)
 
 
 @dataclass(frozen=True)
@@ -49,9 +57,18 @@ class CategoricalLikelihood:
     n_outputs: int
     inverse_link: str = "softmax"
 
-    def observe(self, outputs, y, total_size):
+    def target_variable(self, name, dtype):
+        """Symbolic targets: class indices."""
+        return pt.vector(name, dtype="int32")
+
+    def observe(self, outputs, y):
         """Attach ``y ~ Categorical(softmax(outputs))`` to the model in context."""
-        return pm.Categorical("y", logit_p=outputs, observed=y, total_size=total_size)
+        # PyMC's Categorical picks each row's log-probability by indexing, which
+        # PyTensor's JAX backend compiles to an int8 range that overflows for
+        # batches of 128 rows or more; a one-hot mask computes the same sum.
+        return pm.CustomDist(
+            "y", outputs, logp=_categorical_logp, signature="(k)->()", observed=y
+        )
 
 
 @dataclass(frozen=True)
@@ -70,11 +87,13 @@ class NormalLikelihood:
     noise_prior_scale: float = 1.0
     inverse_link: str = "identity"
 
-    def observe(self, outputs, y, total_size):
+    def target_variable(self, name, dtype):
+        """Symbolic targets: one column per output."""
+        return pt.matrix(name, shape=(None, self.n_outputs), dtype=dtype)
+
+    def observe(self, outputs, y):
         """Attach the Normal likelihood and its noise prior to the model."""
         noise_std = pm.HalfNormal(
             NOISE_NAME, sigma=self.noise_prior_scale, shape=(self.n_outputs,)
         )
-        return pm.Normal(
-            "y", mu=outputs, sigma=noise_std, observed=y, total_size=total_size
-        )
+        return pm.Normal("y", mu=outputs, sigma=noise_std, observed=y)

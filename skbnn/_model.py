@@ -1,70 +1,66 @@
 """Assemble the PyMC model of a Bayesian neural network."""
 
-from itertools import pairwise
+from dataclasses import dataclass
 
 import pymc as pm
+import pytensor
+import pytensor.tensor as pt
 
-from ._layers import mlp
 from ._priors import PRIORS
 
 
-def coef_name(layer):
-    """Name of the weight matrix of ``layer`` in the model and the posterior."""
-    return f"coef_{layer}"
+@dataclass(frozen=True)
+class BatchModel:
+    """A PyMC model of the network on one symbolic minibatch.
+
+    The data are not part of the model: ``X_batch`` and ``y_batch`` are
+    symbolic inputs, so one compiled function serves every data set, batch
+    and fold of the same architecture.
+
+    Attributes
+    ----------
+    model : pm.Model
+        The model; its free variables are the network's parameters plus
+        whatever the prior and likelihood add.
+    X_batch : TensorVariable of shape (batch_size, n_features)
+        Symbolic minibatch of inputs.
+    y_batch : TensorVariable
+        Symbolic minibatch of targets, encoded for the likelihood.
+    """
+
+    model: pm.Model
+    X_batch: pt.TensorVariable
+    y_batch: pt.TensorVariable
 
 
-def intercept_name(layer):
-    """Name of the bias vector of ``layer`` in the model and the posterior."""
-    return f"intercept_{layer}"
-
-
-def build_model(
-    X, y, layer_units, *, activation, prior, prior_scale, likelihood, batch_size
-):
-    """Build the Bayesian MLP as a PyMC model.
+def build_model(network, *, prior, prior_scale, likelihood, dtype):
+    """Build the Bayesian network as a PyMC model of one minibatch.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
-        Training inputs.
-    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-        Training targets, already encoded for ``likelihood``.
-    layer_units : list of int
-        Widths of all layers, input and output included.
-    activation : str
-        Hidden activation, a key of ``skbnn._layers.ACTIVATIONS``.
+    network : object
+        Architecture description from ``skbnn._networks``.
     prior : str
         Weight prior, a key of ``skbnn._priors.PRIORS``.
-    prior_scale : float
+    prior_scale : float or "auto"
         Scale passed to the prior.
     likelihood : object
         One of the likelihoods of ``skbnn._likelihoods``.
-    batch_size : int
-        Minibatch size; when it covers the data the model uses all of it.
+    dtype : str
+        Float type of the model, e.g. ``"float32"``.
 
     Returns
     -------
-    model : pm.Model
-        The model; its free variables are ``coef_i`` and ``intercept_i`` for
-        each layer ``i`` plus whatever the prior and likelihood add.
+    batch_model : BatchModel
     """
-    n_samples = X.shape[0]
     make_prior = PRIORS[prior]
-    with pm.Model() as model:
-        if batch_size < n_samples:
-            # One index draw slices X and y alike, so pairs stay together;
-            # total_size rescales the minibatch log-likelihood to the full data,
-            # which makes the minibatch ELBO an unbiased estimate of the full one.
-            X_batch, y_batch = pm.Minibatch(X, y, batch_size=batch_size)
-            total_size = n_samples
-        else:
-            X_batch, y_batch, total_size = X, y, None
-        coefs, intercepts = [], []
-        for layer, (fan_in, fan_out) in enumerate(pairwise(layer_units)):
-            coefs.append(make_prior(coef_name(layer), (fan_in, fan_out), prior_scale))
-            intercepts.append(
-                make_prior(intercept_name(layer), (fan_out,), prior_scale)
-            )
-        outputs = mlp(X_batch, coefs, intercepts, activation)
-        likelihood.observe(outputs, y_batch, total_size)
-    return model
+    with pytensor.config.change_flags(floatX=dtype), pm.Model() as model:
+        n_features = network.n_features
+        X_batch = pt.matrix("X_batch", shape=(None, n_features), dtype=dtype)
+        y_batch = likelihood.target_variable("y_batch", dtype)
+        params = {
+            name: make_prior(name, shape, prior_scale, fan_in)
+            for name, shape, fan_in in network.parameters()
+        }
+        likelihood.observe(network.forward(X_batch, params), y_batch)
+    return BatchModel(model, X_batch, y_batch)

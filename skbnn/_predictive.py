@@ -14,9 +14,7 @@ import pytensor.tensor as pt
 from scipy.special import entr
 from sklearn.utils import gen_batches
 
-from ._layers import mlp
 from ._likelihoods import INVERSE_LINKS
-from ._model import coef_name, intercept_name
 
 # Upper bounds on the floats held at once, so memory stays bounded for wide
 # networks, many draws and many rows.
@@ -25,13 +23,15 @@ _ACTIVATIONS_BUDGET = 2**23
 
 
 @functools.cache
-def _compiled_forward(n_layers, activation, inverse_link, mode):
-    """Compile ``X, coefs, intercepts -> inverse_link(mlp(...))`` over draws."""
-    X = pt.matrix("X")
-    coefs = [pt.tensor3(coef_name(i)) for i in range(n_layers)]
-    intercepts = [pt.matrix(intercept_name(i)) for i in range(n_layers)]
-    outputs = INVERSE_LINKS[inverse_link](mlp(X, coefs, intercepts, activation))
-    return pytensor.function([X, *coefs, *intercepts], outputs, mode=mode)
+def _compiled_forward(network, inverse_link, mode, dtype):
+    """Compile ``X, params -> inverse_link(network(X, params))`` over draws."""
+    X = pt.matrix("X", dtype=dtype)
+    params = {
+        name: pt.tensor(name, shape=(None, *shape), dtype=dtype)
+        for name, shape, _ in network.parameters()
+    }
+    outputs = INVERSE_LINKS[inverse_link](network.forward(X, params))
+    return pytensor.function([X, *params.values()], outputs, mode=mode)
 
 
 def _draw_chunks(n_draws, n_weights):
@@ -40,21 +40,17 @@ def _draw_chunks(n_draws, n_weights):
         yield chunk, min(chunk_size, n_draws - start)
 
 
-def iter_draw_outputs(
-    posterior, X, *, n_layers, activation, inverse_link, n_draws, seed, mode
-):
+def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mode):
     """Yield the network's per-draw outputs on row blocks of ``X``.
 
     Parameters
     ----------
     posterior : dict of str to (ndarray, ndarray)
-        Mean and standard deviation of every ``coef_i`` and ``intercept_i``.
+        Mean and standard deviation of every parameter of ``network``.
     X : ndarray of shape (n_samples, n_features)
-        Inputs.
-    n_layers : int
-        Number of weight layers.
-    activation : str
-        Hidden activation.
+        Inputs; their dtype is the dtype of the computation.
+    network : object
+        Architecture description from ``skbnn._networks``.
     inverse_link : str
         Key of ``skbnn._likelihoods.INVERSE_LINKS`` applied to the outputs.
     n_draws : int
@@ -71,17 +67,19 @@ def iter_draw_outputs(
     outputs : ndarray of shape (n_chunk_draws, n_rows, n_outputs)
         Outputs for a chunk of draws; every draw appears once per row block.
     """
-    forward = _compiled_forward(n_layers, activation, inverse_link, mode)
-    names = [coef_name(i) for i in range(n_layers)]
-    names += [intercept_name(i) for i in range(n_layers)]
+    dtype = X.dtype
+    forward = _compiled_forward(network, inverse_link, mode, dtype.name)
+    names = [name for name, _, _ in network.parameters()]
     n_weights = sum(posterior[name][0].size for name in names)
     widest = max(posterior[name][0].shape[-1] for name in names)
     for chunk, chunk_draws in _draw_chunks(n_draws, n_weights):
         rng = np.random.default_rng([seed, chunk])
-        weights = [
-            mean + std * rng.standard_normal((chunk_draws, *mean.shape))
-            for mean, std in (posterior[name] for name in names)
-        ]
+        weights = []
+        for mean, std in (posterior[name] for name in names):
+            noise = rng.standard_normal((chunk_draws, *mean.shape), dtype=dtype)
+            noise *= std.astype(dtype)
+            noise += mean.astype(dtype)
+            weights.append(noise)
         rows_per_block = max(1, _ACTIVATIONS_BUDGET // (chunk_draws * widest))
         for rows in gen_batches(X.shape[0], rows_per_block):
             yield rows, np.asarray(forward(X[rows], *weights))
@@ -117,13 +115,23 @@ def posterior_expectations(draw_outputs, n_samples, n_draws, statistics):
     return {name: total / n_draws for name, total in sums.items()}
 
 
+def _normalised(proba):
+    # Probabilities computed in float32 sum to one within ~1e-7; renormalised
+    # in float64, every draw's probabilities sum to one to float64 precision.
+    proba = proba.astype(np.float64)
+    return proba / proba.sum(axis=-1, keepdims=True)
+
+
 CLASSIFICATION_STATISTICS = {
-    "proba": lambda proba: proba,
-    "proba_squared": np.square,
-    "entropy": lambda proba: entr(proba).sum(axis=-1),
+    "proba": _normalised,
+    "proba_squared": lambda proba: np.square(_normalised(proba)),
+    "entropy": lambda proba: entr(_normalised(proba)).sum(axis=-1),
 }
 
-REGRESSION_STATISTICS = {"mean": lambda mean: mean, "mean_squared": np.square}
+REGRESSION_STATISTICS = {
+    "mean": lambda mean: mean.astype(np.float64),
+    "mean_squared": lambda mean: np.square(mean.astype(np.float64)),
+}
 
 
 def _variance(second_moment, first_moment):

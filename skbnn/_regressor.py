@@ -8,7 +8,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import BaseBayesianMLP, _check_kind
+from ._base import DTYPE, BaseBayesianMLP, _check_kind
 from ._likelihoods import NOISE_VALUE_NAME, NormalLikelihood
 from ._predictive import REGRESSION_STATISTICS, regression_uncertainty
 
@@ -257,7 +257,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianMLP):
             reset=reset,
             multi_output=True,
             y_numeric=True,
-            dtype=np.float64,
+            dtype=DTYPE,
         )
         if y.dtype.kind not in "biuf":
             raise ValueError(
@@ -278,7 +278,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianMLP):
                 "warm_start can only be used with the number of targets of the "
                 f"previous call to fit: {self.n_outputs_}, got {y.shape[1]}."
             )
-        return X, (y - self._y_mean) / self._y_scale
+        return X, ((y - self._y_mean) / self._y_scale).astype(DTYPE)
 
     def _likelihood(self):
         return NormalLikelihood(

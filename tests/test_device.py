@@ -27,12 +27,30 @@ def pretend_gpu(monkeypatch):
     """
     pytest.importorskip("jax")
     monkeypatch.setattr(device_module, "gpu_unavailable_reason", lambda: None)
+    monkeypatch.setattr(device_module, "jax_device", lambda resolved: _cpu())
+
+
+def _cpu():
+    import jax
+
+    return jax.devices("cpu")[0]
 
 
 def test_cpu_is_the_default():
     clf = BayesianMLPClassifier()
     assert clf.device == "cpu"
-    assert compile_mode("cpu") == CPU_MODE
+    assert compile_mode("cpu") == CPU_MODE == "JAX"
+
+
+def test_cpu_computes_on_the_cpu_in_32_bits():
+    import jax
+    import jax.numpy as jnp
+
+    with device_module.device_context("cpu") as resolved:
+        array = jnp.ones(3, dtype=jnp.float64)
+    assert resolved == "cpu"
+    assert array.dtype == jnp.float32
+    assert array.devices() == {jax.devices("cpu")[0]}
 
 
 @needs_no_gpu

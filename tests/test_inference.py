@@ -1,46 +1,123 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from pymc.variational.inference import KLqp
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
+import skbnn._base as base
 from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
-from skbnn._inference import _VariationalState, fit_advi, make_approximation
+from skbnn._device import device_context
+from skbnn._inference import (
+    AdviStep,
+    StepCache,
+    fit_advi,
+    iter_minibatches,
+    padded_rows,
+)
 from skbnn._likelihoods import BernoulliLikelihood
 from skbnn._model import build_model
+from skbnn._networks import MLPNetwork
 from skbnn._stopping import StoppingRule
+
+
+def _moons_step(X, units=(2, 5, 1)):
+    batch_model = build_model(
+        MLPNetwork(units, "tanh"),
+        prior="normal",
+        prior_scale=1.0,
+        likelihood=BernoulliLikelihood(),
+        dtype="float32",
+    )
+    with device_context("cpu"):
+        return AdviStep(batch_model, mode="JAX")
 
 
 def test_objective_estimates_the_full_data_elbo_on_minibatches(moons):
     X, _, y, _ = moons
-    y = y.astype(np.int32)
+    X, y = X.astype(np.float32), y.astype(np.int32)
+    step = _moons_step(X)
     rng = np.random.default_rng(0)
-    posterior = None
+    posterior = {
+        name: (rng.normal(size=mean.shape), 0.05)
+        for name, (mean, _) in step.read().items()
+    }
     estimates = {}
-    for batch_size in [500, 50]:
-        model = build_model(
-            X,
-            y,
-            [2, 5, 1],
-            activation="tanh",
-            prior="normal",
-            prior_scale=1.0,
-            likelihood=BernoulliLikelihood(),
-            batch_size=batch_size,
-        )
-        approx = make_approximation(model, random_seed=1)
-        state = _VariationalState(approx)
-        if posterior is None:
-            posterior = {
-                name: (rng.normal(size=mean.shape), 0.05)
-                for name, (mean, _) in state.read().items()
-            }
-        state.write(posterior, default_std=0.05)
-        negative_elbo = KLqp(approx).objective.score_function(sc_n_mc=1)
-        draws = np.array([negative_elbo() for _ in range(2000)])
-        estimates[batch_size] = draws.mean(), draws.std() / np.sqrt(draws.size)
+    with device_context("cpu"):
+        for batch_size in [500, 50]:
+            step.reset(posterior, 0.05, seed=1)
+            weights = np.full(batch_size, len(y) / batch_size, dtype=np.float32)
+            draws = []
+            for _ in range(40):
+                for rows in iter_minibatches(len(y), batch_size, rng):
+                    # A learning rate of zero leaves q where it is.
+                    draws.append(step(X[rows], y[rows], weights, 0.0))
+            draws = np.array(draws)
+            estimates[batch_size] = draws.mean(), draws.std() / np.sqrt(draws.size)
     (full, full_se), (mini, mini_se) = estimates[500], estimates[50]
     assert abs(full - mini) < 4 * np.hypot(full_se, mini_se)
+    # Without the n / batch_size weights the minibatch estimate would sit far off.
+    assert abs(full - mini) < 0.05 * abs(full)
+
+
+class _RecordingStep:
+    """Stands in for AdviStep and records what fit_advi feeds it."""
+
+    dtype = np.float32
+
+    def __init__(self):
+        self.batches = []
+
+    def __call__(self, X_batch, y_batch, row_weights, learning_rate):
+        self.batches.append((X_batch.copy(), y_batch.copy(), row_weights.copy()))
+        return 1.0
+
+    def read(self):
+        return {}
+
+    def is_finite(self):
+        return True
+
+
+def test_minibatches_keep_pairs_cover_every_row_and_pad_with_zero_weight():
+    n = 70
+    X = np.arange(n, dtype=np.float32)[:, None]
+    y = np.arange(n, dtype=np.int32)
+    step = _RecordingStep()
+    fit_advi(step, X, y, batch_size=30, learning_rate=0.1, max_epochs=2, random_seed=0)
+    assert len(step.batches) == 2 * 3
+    for X_batch, y_batch, weights in step.batches:
+        # 30 rows of data, padded to 32 rows that carry no weight.
+        assert_array_equal(X_batch[:, 0], y_batch)
+        assert_array_equal(weights, np.r_[np.full(30, n / 30), 0, 0].astype("f4"))
+    first_epoch = np.concatenate([y[:30] for _, y, _ in step.batches[:3]])
+    assert set(first_epoch) == set(range(n))
+    # A full batch of 70 rows is padded to 128 rows that carry no weight.
+    step = _RecordingStep()
+    fit_advi(step, X, y, batch_size=n, learning_rate=0.1, max_epochs=1, random_seed=0)
+    ((X_batch, y_batch, weights),) = step.batches
+    assert X_batch.shape == (padded_rows(n), 1) == (128, 1)
+    assert_array_equal(np.sort(y_batch[:n]), np.arange(n))
+    assert_array_equal(weights, np.r_[np.ones(n), np.zeros(128 - n)])
+
+
+def test_a_refit_on_other_data_compiles_nothing_and_repeats_exactly(moons, monkeypatch):
+    X, X_test, y, _ = moons
+    cache = StepCache()
+    monkeypatch.setattr(base, "STEP_CACHE", cache)
+    builds = []
+    original = base.AdviStep
+
+    def counting_step(*args, **kwargs):
+        builds.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(base, "AdviStep", counting_step)
+    params = dict(hidden_layer_sizes=(6,), max_iter=50, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        first = BayesianMLPClassifier(**params).fit(X, y).predict_proba(X_test)
+        BayesianMLPClassifier(**params).fit(X[:150] * 2, 1 - y[:150])
+        again = BayesianMLPClassifier(**params).fit(X, y).predict_proba(X_test)
+    assert len(builds) == 1
+    assert_array_equal(first, again)
 
 
 def test_divergence_raises_a_clear_error():
@@ -131,29 +208,21 @@ def test_stopping_rule_remembers_the_best_validation_posterior():
 
 def test_fit_advi_stops_when_the_callback_says_so(moons):
     X, _, y, _ = moons
-    model = build_model(
-        X,
-        y.astype(np.int32),
-        [2, 3, 1],
-        activation="relu",
-        prior="normal",
-        prior_scale=1.0,
-        likelihood=BernoulliLikelihood(),
-        batch_size=100,
-    )
+    X, y = X.astype(np.float32), y.astype(np.int32)
+    step = _moons_step(X, units=(2, 3, 1))
     seen = []
-    result = fit_advi(
-        model,
-        initial_posterior={},
-        default_std=0.01,
-        learning_rate=0.01,
-        max_epochs=50,
-        steps_per_epoch=5,
-        loss_scale=len(y),
-        random_seed=0,
-        mode="FAST_RUN",
-        on_epoch_end=lambda loss, read: seen.append(loss) or len(seen) == 3,
-    )
+    with device_context("cpu"):
+        step.reset({}, 0.01, seed=0)
+        result = fit_advi(
+            step,
+            X,
+            y,
+            batch_size=100,
+            learning_rate=0.01,
+            max_epochs=50,
+            random_seed=0,
+            on_epoch_end=lambda loss, read: seen.append(loss) or len(seen) == 3,
+        )
     assert result.loss_curve == seen
     assert result.n_steps == 15
     assert set(result.posterior) == {"coef_0", "intercept_0", "coef_1", "intercept_1"}

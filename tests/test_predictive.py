@@ -61,9 +61,11 @@ def test_predictions_do_not_depend_on_how_rows_are_batched(moons, monkeypatch):
     clf = BayesianMLPClassifier(hidden_layer_sizes=(8,), random_state=0).fit(X, y)
     whole = clf.predict_proba(X_test)
     # A tiny activation budget splits the rows into many blocks.
+    # The network runs in float32, whose matrix products may round a row
+    # differently in blocks of another size: equal to float32 precision.
     monkeypatch.setattr(predictive, "_ACTIVATIONS_BUDGET", 1000)
-    assert_allclose(clf.predict_proba(X_test), whole, rtol=1e-12)
-    assert_allclose(clf.predict_proba(X_test[::-1])[::-1], whole, rtol=1e-12)
+    assert_allclose(clf.predict_proba(X_test), whole, rtol=1e-5)
+    assert_allclose(clf.predict_proba(X_test[::-1])[::-1], whole, rtol=1e-5)
 
 
 def test_draws_are_chunked_without_changing_the_estimate(moons, monkeypatch):

@@ -51,6 +51,9 @@ def test_grid_search_in_parallel(unscaled_moons):
     assert grid.best_score_ > 0.93
 
 
+# A fold may use all 5000 one-step epochs; scikit-learn's tests ignore the
+# ConvergenceWarning of its MLP the same way.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_cross_val_score_regressor(sine):
     X, y, _ = sine
     scores = cross_val_score(BayesianMLPRegressor(random_state=0), X, y, cv=3)

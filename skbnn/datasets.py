@@ -1,0 +1,94 @@
+"""Readers for the data sets that the examples and benchmarks use.
+
+Nothing here downloads: each reader takes the folder that holds the files.
+"""
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+
+MNIST_FILES = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+
+# IDX type codes (LeCun's format description) that MNIST uses.
+_IDX_UNSIGNED_BYTE = 0x08
+
+
+def read_idx(path):
+    """Read an IDX file of unsigned bytes, gzip-compressed or not.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+
+    Returns
+    -------
+    array : ndarray of uint8
+        Shaped as the file's header says.
+
+    Raises
+    ------
+    ValueError
+        If the file is not an IDX file of unsigned bytes.
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    if len(data) < 4 or data[:2] != b"\x00\x00" or data[2] != _IDX_UNSIGNED_BYTE:
+        raise ValueError(f"{path} is not an IDX file of unsigned bytes.")
+    n_dims = data[3]
+    shape = tuple(
+        int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(n_dims)
+    )
+    offset = 4 + 4 * n_dims
+    array = np.frombuffer(data, dtype=np.uint8, offset=offset)
+    if array.size != int(np.prod(shape)):
+        raise ValueError(
+            f"{path} holds {array.size} values, its header announces {shape}."
+        )
+    return array.reshape(shape)
+
+
+def load_mnist(data_dir, subset="train"):
+    """Load MNIST from the original IDX gzip files.
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        Folder holding ``train-images-idx3-ubyte.gz``,
+        ``train-labels-idx1-ubyte.gz``, ``t10k-images-idx3-ubyte.gz`` and
+        ``t10k-labels-idx1-ubyte.gz``.
+    subset : {"train", "test"}, default="train"
+        The 60,000 training or the 10,000 test images.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 784), dtype float32
+        Pixel intensities scaled to [0, 1], one flattened 28x28 image a row.
+    y : ndarray of shape (n_samples,), dtype int64
+        Digit labels 0-9.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a file is missing; the message names it and says where to get it.
+    """
+    if subset not in MNIST_FILES:
+        raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.")
+    paths = [Path(data_dir) / name for name in MNIST_FILES[subset]]
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"MNIST file {path} not found. Put the four original IDX gzip "
+                "files of MNIST in that folder, or load MNIST with "
+                "sklearn.datasets.fetch_openml('mnist_784') where you have a "
+                "network."
+            )
+    images, labels = (read_idx(path) for path in paths)
+    X = images.reshape(images.shape[0], -1).astype(np.float32) / np.float32(255)
+    return X, labels.astype(np.int64)
