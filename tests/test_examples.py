@@ -1,7 +1,12 @@
+import gzip
+import json
 import runpy
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from skbnn.datasets import load_mnist
 
 pytest.importorskip("matplotlib")
 
@@ -32,3 +37,51 @@ def test_regression_example_band_widens_outside_the_data(tmp_path):
     width_inside, width_outside = _main("regression_1d.py")(tmp_path)
     assert width_outside > 1.2 * width_inside
     _assert_png(tmp_path / "regression_1d.png")
+
+
+def _write_idx(path, array):
+    header = bytes([0, 0, 0x08, array.ndim])
+    header += b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.fixture
+def tiny_mnist(tmp_path):
+    """Four IDX files in MNIST's format: a bright stripe whose row is the label."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    for prefix, n in [("train", 400), ("t10k", 100)]:
+        labels = rng.integers(0, 10, size=n)
+        images = rng.integers(0, 60, size=(n, 28, 28))
+        images[np.arange(n), 2 * labels + 4] = 255
+        _write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images)
+        _write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    return folder
+
+
+def test_mnist_reader_scales_pixels_and_keeps_labels(tiny_mnist):
+    X, y = load_mnist(tiny_mnist, "test")
+    assert X.shape == (100, 784) and X.dtype == np.float32
+    assert X.min() >= 0 and X.max() == 1
+    assert_rows = X.reshape(-1, 28, 28)[np.arange(100), 2 * y + 4]
+    assert (assert_rows == 1).all()
+
+
+def test_mnist_reader_names_a_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte.gz"):
+        load_mnist(tmp_path)
+
+
+def test_mnist_example_prints_its_figures_and_a_json_line(tiny_mnist, tmp_path, capsys):
+    figures = _main("mnist_mlp.py")(
+        tiny_mnist, tmp_path, hidden_layer_sizes=(16,), epochs=30, batch_size=64
+    )
+    assert figures["accuracy"] > 0.9
+    assert set(figures["auroc"]) == {"uniform_noise", "permuted", "inverted"}
+    assert all(0 <= value <= 1 for value in figures["auroc"].values())
+    assert figures["fit_seconds"] > 0 and figures["steps_per_second"] > 0
+    _assert_png(tmp_path / "mnist_mlp_uncertain.png")
+    last_line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert json.loads(last_line) == figures

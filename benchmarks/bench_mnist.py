@@ -1,0 +1,202 @@
+"""Speed of one ADVI step on the MNIST MLP, side by side in one run.
+
+Measures optimisation steps per second of the 784-800-800-10 ReLU network
+with batches of 128 MNIST images:
+
+- skbnn's compiled ADVI step (float32, PyTensor's JAX backend, Adam), as
+  ``BayesianMLPClassifier`` runs it;
+- a hand-written JAX reference of the same step: the same model (Normal(0, 1)
+  priors, categorical likelihood), one reparametrised draw, the same dtype and
+  optimiser, jitted with its buffers donated;
+- with ``--backends``, skbnn's step compiled by PyTensor's C and NUMBA
+  backends and in float64 on JAX;
+- scikit-learn's ``MLPClassifier`` on the same network and batches (one
+  epoch), whose step has no sampling and half the parameters.
+
+Prints each figure, the ratios to the reference, and one JSON line. Asserts
+nothing. Run: ``python benchmarks/bench_mnist.py [--data-dir DIR] [--steps N]``
+"""
+
+import argparse
+import json
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+from skbnn._device import device_context
+from skbnn._inference import AdviStep
+from skbnn._likelihoods import CategoricalLikelihood
+from skbnn._model import build_model
+from skbnn._networks import MLPNetwork
+from skbnn.datasets import load_mnist
+
+DEFAULT_DATA_DIR = Path(__file__).parent.parent.parent / "shared" / "data" / "mnist"
+UNITS = (784, 800, 800, 10)
+BATCH_SIZE = 128
+LEARNING_RATE = 1e-3
+
+
+def _batches(X, y, n_steps, seed=0):
+    rng = np.random.default_rng(seed)
+    for _ in range(n_steps):
+        rows = rng.integers(X.shape[0], size=BATCH_SIZE)
+        yield X[rows], y[rows].astype(np.int32)
+
+
+def _steps_per_second(run_step, X, y, n_steps, warmup=5):
+    """Steps per second of ``run_step(X_batch, y_batch)`` after a warm-up."""
+    batches = list(_batches(X, y, n_steps + warmup))
+    for X_batch, y_batch in batches[:warmup]:
+        run_step(X_batch, y_batch)
+    start = time.perf_counter()
+    for X_batch, y_batch in batches[warmup:]:
+        run_step(X_batch, y_batch)
+    return n_steps / (time.perf_counter() - start)
+
+
+def skbnn_step(X, y, n_steps, mode="JAX", dtype="float32"):
+    """Compile skbnn's step; return (steps/s, compile seconds)."""
+    with device_context("cpu"):
+        start = time.perf_counter()
+        batch_model = build_model(
+            MLPNetwork(UNITS, "relu"),
+            prior="normal",
+            prior_scale=1.0,
+            likelihood=CategoricalLikelihood(n_outputs=10),
+            dtype=dtype,
+        )
+        step = AdviStep(batch_model, mode=mode)
+        step.reset({}, 1e-2, seed=0)
+        weights = np.full(BATCH_SIZE, X.shape[0] / BATCH_SIZE, dtype=dtype)
+        X = X.astype(dtype)
+        step(X[:BATCH_SIZE], y[:BATCH_SIZE].astype(np.int32), weights, LEARNING_RATE)
+        compile_seconds = time.perf_counter() - start
+        rate = _steps_per_second(
+            lambda X_batch, y_batch: step(X_batch, y_batch, weights, LEARNING_RATE),
+            X,
+            y,
+            n_steps,
+        )
+    return rate, compile_seconds
+
+
+def reference_step(X, y, n_steps):
+    """Steps/s of a hand-written JAX ADVI step of the same model."""
+    import jax
+    import jax.numpy as jnp
+
+    n_samples = X.shape[0]
+    rng = np.random.default_rng(0)
+    shapes = []
+    for fan_in, fan_out in zip(UNITS[:-1], UNITS[1:], strict=True):
+        shapes += [(fan_in, fan_out), (fan_out,)]
+    rho0 = float(np.log(np.expm1(1e-2)))
+
+    def negative_elbo(params, key, X_batch, y_batch):
+        means, rhos = params
+        keys = jax.random.split(key, len(means))
+        weights, entropy, prior = [], 0.0, 0.0
+        for k, mean, rho in zip(keys, means, rhos, strict=True):
+            std = jax.nn.softplus(rho)
+            w = mean + std * jax.random.normal(k, mean.shape, jnp.float32)
+            weights.append(w)
+            entropy += jnp.sum(jnp.log(std))
+            prior += -0.5 * jnp.sum(w * w)
+        hidden = X_batch
+        for i in range(0, len(weights) - 2, 2):
+            hidden = jax.nn.relu(hidden @ weights[i] + weights[i + 1])
+        logits = hidden @ weights[-2] + weights[-1]
+        log_proba = jax.nn.log_softmax(logits)
+        likelihood = jnp.sum(jnp.take_along_axis(log_proba, y_batch[:, None], 1))
+        return -(prior + n_samples / BATCH_SIZE * likelihood + entropy)
+
+    def step(params, first, second, t, key, X_batch, y_batch):
+        loss, grads = jax.value_and_grad(negative_elbo)(params, key, X_batch, y_batch)
+        t = t + 1
+        first = jax.tree.map(lambda m, g: 0.9 * m + 0.1 * g, first, grads)
+        second = jax.tree.map(lambda v, g: 0.999 * v + 0.001 * g * g, second, grads)
+        size = LEARNING_RATE * jnp.sqrt(1 - 0.999**t) / (1 - 0.9**t)
+        params = jax.tree.map(
+            lambda p, m, v: p - size * m / (jnp.sqrt(v) + 1e-8), params, first, second
+        )
+        return loss, params, first, second, t
+
+    step = jax.jit(step, donate_argnums=(0, 1, 2))
+    with jax.default_device(jax.devices("cpu")[0]), jax.enable_x64(False):
+        params = (
+            [jnp.asarray(rng.uniform(-0.05, 0.05, s), jnp.float32) for s in shapes],
+            [jnp.full(s, rho0, jnp.float32) for s in shapes],
+        )
+        state = {
+            "params": params,
+            "first": jax.tree.map(jnp.zeros_like, params),
+            "second": jax.tree.map(jnp.zeros_like, params),
+            "t": jnp.float32(0),
+            "key": jax.random.PRNGKey(0),
+        }
+
+        def run_step(X_batch, y_batch):
+            state["key"], key = jax.random.split(state["key"])
+            loss, *rest = step(
+                state["params"],
+                state["first"],
+                state["second"],
+                state["t"],
+                key,
+                X_batch,
+                y_batch,
+            )
+            state["params"], state["first"], state["second"], state["t"] = rest
+            loss.block_until_ready()
+
+        return _steps_per_second(run_step, X, y, n_steps)
+
+
+def mlp_steps_per_second(X, y):
+    """Steps/s of scikit-learn's MLPClassifier over one epoch, same batches."""
+    mlp = MLPClassifier(UNITS[1:-1], batch_size=BATCH_SIZE, max_iter=1)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X, y)
+    return -(-X.shape[0] // BATCH_SIZE) / (time.perf_counter() - start)
+
+
+def main(data_dir=DEFAULT_DATA_DIR, n_steps=100, backends=False):
+    X, y = load_mnist(data_dir, "train")
+    figures = {}
+    figures["reference_jax"] = reference_step(X, y, n_steps)
+    figures["skbnn_jax_float32"], figures["compile_seconds"] = skbnn_step(X, y, n_steps)
+    if backends:
+        for mode, dtype in [
+            ("JAX", "float64"),
+            ("FAST_RUN", "float32"),
+            ("NUMBA", "float32"),
+        ]:
+            key = f"skbnn_{mode.lower()}_{dtype}"
+            figures[key], figures[f"{key}_compile_seconds"] = skbnn_step(
+                X, y, max(10, n_steps // 5), mode=mode, dtype=dtype
+            )
+    figures["mlp_classifier"] = mlp_steps_per_second(X, y)
+    reference = figures["reference_jax"]
+    for name, value in figures.items():
+        if "compile" in name:
+            print(f"{name}: {value:.1f} s")
+        else:
+            print(f"{name}: {value:.1f} steps/s ({value / reference:.2f}x reference)")
+    figures["ratio_skbnn_to_reference"] = figures["skbnn_jax_float32"] / reference
+    print(json.dumps(figures))
+    return figures
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--backends", action="store_true")
+    args = parser.parse_args()
+    main(args.data_dir, args.steps, args.backends)

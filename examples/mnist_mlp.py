@@ -1,0 +1,231 @@
+"""Bayesian 784-800-800-10 MLP on full MNIST, against scikit-learn's MLP.
+
+The PyMC tutorials fit this network with ADVI and reach 89.8% test accuracy
+after about 4 hours (92.3% with learned per-layer prior scales). This script
+fits it with skbnn's defaults plus MNIST-sized settings (batches of 128, Adam
+step 1e-3, ``--epochs`` epochs), and prints:
+
+- test accuracy, negative log-likelihood (NLL) and expected calibration error
+  (ECE, 15 bins on the top label);
+- fit seconds and optimisation steps per second;
+- out-of-distribution AUROC of ``predict_uncertainty(kind=
+  "mutual_information")``: MNIST test images against uniform noise, against
+  the test images under one fixed pixel permutation, and against inverted
+  test images (1 - x).
+
+With ``--baseline`` it fits ``MLPClassifier`` on the same network and epochs
+and prints the same figures, its AUROCs from predictive entropy. It saves the
+most and least uncertain test digits as a PNG, and ends with one JSON line.
+
+Run: ``python examples/mnist_mlp.py --data-dir ../shared/data/mnist``
+"""
+
+import argparse
+import json
+import time
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.metrics import log_loss, roc_auc_score  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
+
+from skbnn import BayesianMLPClassifier  # noqa: E402
+from skbnn.datasets import load_mnist  # noqa: E402
+
+DEFAULT_DATA_DIR = Path(__file__).parent.parent.parent / "shared" / "data" / "mnist"
+DEFAULT_OUTPUT_DIR = Path(__file__).parent / "output"
+OOD_SETS = ("uniform_noise", "permuted", "inverted")
+
+
+def expected_calibration_error(proba, y, n_bins=15):
+    """Top-label ECE: mean |confidence - accuracy| over equal-width bins."""
+    confidence = proba.max(axis=1)
+    correct = proba.argmax(axis=1) == y
+    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+    return float(
+        sum(
+            abs(confidence[bins == b].mean() - correct[bins == b].mean())
+            * np.mean(bins == b)
+            for b in np.unique(bins)
+        )
+    )
+
+
+def out_of_distribution_sets(X_test, seed=0):
+    """Uniform noise, a fixed pixel permutation and inverted test images."""
+    rng = np.random.default_rng(seed)
+    permutation = rng.permutation(X_test.shape[1])
+    return {
+        "uniform_noise": rng.uniform(size=X_test.shape).astype(X_test.dtype),
+        "permuted": X_test[:, permutation],
+        "inverted": 1 - X_test,
+    }
+
+
+def ood_auroc(uncertainty, X_test, ood_sets):
+    """AUROC of telling each OOD set from the test images by ``uncertainty``."""
+    inside = uncertainty(X_test)
+    return {
+        name: float(
+            roc_auc_score(
+                np.r_[np.zeros(len(inside)), np.ones(len(X_ood))],
+                np.r_[inside, uncertainty(X_ood)],
+            )
+        )
+        for name, X_ood in ood_sets.items()
+    }
+
+
+def _entropy(proba):
+    return -np.sum(proba * np.log(np.clip(proba, 1e-12, None)), axis=1)
+
+
+def _save_digits(X_test, uncertainty, path, n=8):
+    order = np.argsort(uncertainty)
+    fig, axes = plt.subplots(2, n, figsize=(n * 1.2, 3))
+    for row, (indices, label) in enumerate(
+        [(order[:n], "least uncertain"), (order[-n:][::-1], "most uncertain")]
+    ):
+        for ax, index in zip(axes[row], indices, strict=True):
+            ax.imshow(X_test[index].reshape(28, 28), cmap="gray_r")
+            ax.set_title(f"{uncertainty[index]:.2f}", fontsize=8)
+            ax.axis("off")
+        axes[row, 0].text(-40, 14, label, fontsize=8, ha="right", va="center")
+    fig.suptitle("Test digits by mutual information (epistemic uncertainty)")
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _report(name, figures):
+    print(
+        f"{name}: accuracy {figures['accuracy']:.2%}, NLL {figures['nll']:.4f}, "
+        f"ECE {figures['ece']:.4f}, fit {figures['fit_seconds']:.0f} s, "
+        f"{figures['steps_per_second']:.1f} steps/s, predict "
+        f"{figures['predict_seconds']:.1f} s"
+    )
+    print(
+        "  OOD AUROC: " + ", ".join(f"{k} {v:.3f}" for k, v in figures["auroc"].items())
+    )
+
+
+def main(
+    data_dir=DEFAULT_DATA_DIR,
+    output_dir=DEFAULT_OUTPUT_DIR,
+    *,
+    prior="normal",
+    hidden_layer_sizes=(800, 800),
+    epochs=10,
+    batch_size=128,
+    n_train=None,
+    baseline=False,
+    random_state=0,
+):
+    X, y = load_mnist(data_dir, "train")
+    X_test, y_test = load_mnist(data_dir, "test")
+    if n_train is not None:
+        X, y = X[:n_train], y[:n_train]
+    ood_sets = out_of_distribution_sets(X_test)
+    steps_per_epoch = -(-X.shape[0] // batch_size)
+    results = {}
+
+    clf = BayesianMLPClassifier(
+        hidden_layer_sizes=hidden_layer_sizes,
+        prior=prior,
+        batch_size=batch_size,
+        learning_rate_init=1e-3,
+        max_iter=epochs,
+        random_state=random_state,
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        # A fixed epoch budget ends before the ELBO stops improving.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    fit_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    proba = clf.predict_proba(X_test)
+    mutual_information = clf.predict_uncertainty(X_test, kind="mutual_information")
+    predict_seconds = time.perf_counter() - start
+
+    def mi(X_):
+        return clf.predict_uncertainty(X_, kind="mutual_information")
+
+    results["skbnn"] = {
+        "accuracy": float(np.mean(proba.argmax(axis=1) == y_test)),
+        "nll": float(log_loss(y_test, proba, labels=np.arange(10))),
+        "ece": expected_calibration_error(proba, y_test),
+        "fit_seconds": fit_seconds,
+        "steps_per_second": clf.n_iter_ * steps_per_epoch / fit_seconds,
+        "predict_seconds": predict_seconds,
+        "auroc": ood_auroc(mi, X_test, ood_sets),
+    }
+    _report(f"skbnn BayesianMLPClassifier (prior={prior!r})", results["skbnn"])
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    _save_digits(X_test, mutual_information, output_dir / "mnist_mlp_uncertain.png")
+
+    if baseline:
+        mlp = MLPClassifier(
+            hidden_layer_sizes=hidden_layer_sizes,
+            batch_size=batch_size,
+            max_iter=epochs,
+            random_state=random_state,
+        )
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            mlp.fit(X, y)
+        fit_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        proba = mlp.predict_proba(X_test)
+        results["mlp"] = {
+            "accuracy": float(np.mean(proba.argmax(axis=1) == y_test)),
+            "nll": float(log_loss(y_test, proba, labels=np.arange(10))),
+            "ece": expected_calibration_error(proba, y_test),
+            "fit_seconds": fit_seconds,
+            "steps_per_second": mlp.n_iter_ * steps_per_epoch / fit_seconds,
+            "predict_seconds": time.perf_counter() - start,
+            "auroc": ood_auroc(
+                lambda X_: _entropy(mlp.predict_proba(X_)), X_test, ood_sets
+            ),
+        }
+        _report("scikit-learn MLPClassifier (entropy)", results["mlp"])
+    figures = {
+        key: results["skbnn"][key]
+        for key in ["accuracy", "nll", "ece", "fit_seconds", "steps_per_second"]
+    }
+    figures["auroc"] = results["skbnn"]["auroc"]
+    figures["prior"] = prior
+    figures["epochs"] = clf.n_iter_
+    if baseline:
+        figures["baseline"] = results["mlp"]
+    print(json.dumps(figures))
+    return figures
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
+    parser.add_argument("--prior", choices=["normal", "hierarchical"], default="normal")
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--baseline", action="store_true")
+    args = parser.parse_args()
+    try:
+        main(
+            args.data_dir,
+            args.output_dir,
+            prior=args.prior,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            baseline=args.baseline,
+        )
+    except FileNotFoundError as error:
+        parser.exit(2, f"error: {error}\n")
