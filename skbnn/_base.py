@@ -48,12 +48,28 @@ def _check_hidden_layer_sizes(hidden_layer_sizes):
     return hidden_layer_sizes
 
 
-def _check_kind(kind, kinds):
-    if kind not in kinds:
-        raise ValueError(
-            f"The 'kind' parameter of predict_uncertainty must be a str among "
-            f"{sorted(kinds)}. Got {kind!r} instead."
-        )
+def _check_kinds(kind, kinds):
+    """Validate ``kind``; return the list of kinds it asks for.
+
+    ``kind`` is one of ``kinds``, a list or tuple of them, or ``"all"``.
+    """
+    if isinstance(kind, str) and kind == "all":
+        return sorted(kinds)
+    requested = list(kind) if isinstance(kind, list | tuple) else [kind]
+    for one in requested:
+        if not isinstance(one, str) or one not in kinds:
+            raise ValueError(
+                f"The 'kind' parameter of predict_uncertainty must be a str among "
+                f"{sorted(kinds)}, 'all', or a list of them. Got {kind!r} instead."
+            )
+    return requested
+
+
+def _by_kind(kind, values):
+    """Return ``values[kind]`` for one kind, else the dict of those asked for."""
+    if isinstance(kind, str) and kind != "all":
+        return values[kind]
+    return values
 
 
 class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
@@ -203,6 +219,7 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
             self._patience(steps_per_epoch),
             validation_score=validation_score,
             verbose=self.verbose,
+            max_epochs=self.max_iter,
         )
 
         if warm:

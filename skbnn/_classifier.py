@@ -6,7 +6,7 @@ from sklearn.metrics import log_loss
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from ._base import DTYPE, BaseBayesianMLP, _check_kind
+from ._base import DTYPE, BaseBayesianMLP, _by_kind, _check_kinds
 from ._likelihoods import BernoulliLikelihood, CategoricalLikelihood
 from ._predictive import CLASSIFICATION_STATISTICS, classification_uncertainty
 
@@ -97,7 +97,8 @@ class BayesianMLPClassifier(ClassifierMixin, BaseBayesianMLP):
         Pass an int for reproducible results across calls.
 
     verbose : bool, default=False
-        Print the loss of every epoch.
+        Print the loss of every epoch, the time elapsed and the most that the
+        remaining epochs may take.
 
     Attributes
     ----------
@@ -292,15 +293,19 @@ class BayesianMLPClassifier(ClassifierMixin, BaseBayesianMLP):
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
-    def predict_uncertainty(self, X, kind="entropy"):
-        """Uncertainty of each prediction, one number per sample.
+    def predict_uncertainty(self, X, kind="entropy", *, return_proba=False):
+        """Uncertainty of each prediction, one number per sample and kind.
+
+        All kinds come from one pass over the posterior draws: ask for several
+        at once (and for the probabilities with ``return_proba``) rather than
+        calling once per kind.
 
         Parameters
         ----------
         X : {array-like, dataframe} of shape (n_samples, n_features)
             Inputs.
         kind : {"entropy", "mutual_information", "expected_entropy", "std"}, \
-                default="entropy"
+                list of them, or "all", default="entropy"
             - ``"entropy"``: entropy of the predictive probabilities, in nats
               (total uncertainty).
             - ``"mutual_information"``: mutual information between the label
@@ -313,10 +318,23 @@ class BayesianMLPClassifier(ClassifierMixin, BaseBayesianMLP):
 
             ``"entropy"`` equals ``"mutual_information"`` plus
             ``"expected_entropy"``.
+        return_proba : bool, default=False
+            Also return :meth:`predict_proba`'s probabilities, from the same
+            pass.
 
         Returns
         -------
-        uncertainty : ndarray of shape (n_samples,)
+        uncertainty : ndarray of shape (n_samples,) or dict of str to ndarray
+            An array for one kind; a dict by kind for a list or ``"all"``.
+        proba : ndarray of shape (n_samples, n_classes)
+            Only with ``return_proba=True``.
         """
-        _check_kind(kind, UNCERTAINTY_KINDS)
-        return classification_uncertainty(self._expectations(X), kind)
+        kinds = _check_kinds(kind, UNCERTAINTY_KINDS)
+        expectations = self._expectations(X)
+        uncertainty = _by_kind(
+            kind,
+            {one: classification_uncertainty(expectations, one) for one in kinds},
+        )
+        if return_proba:
+            return uncertainty, expectations["proba"]
+        return uncertainty

@@ -8,7 +8,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import DTYPE, BaseBayesianMLP, _check_kind
+from ._base import DTYPE, BaseBayesianMLP, _by_kind, _check_kinds
 from ._likelihoods import NOISE_VALUE_NAME, NormalLikelihood
 from ._predictive import REGRESSION_STATISTICS, regression_uncertainty
 
@@ -105,7 +105,8 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianMLP):
         Pass an int for reproducible results across calls.
 
     verbose : bool, default=False
-        Print the loss of every epoch.
+        Print the loss of every epoch, the time elapsed and the most that the
+        remaining epochs may take.
 
     Attributes
     ----------
@@ -338,7 +339,8 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianMLP):
         ----------
         X : {array-like, dataframe} of shape (n_samples, n_features)
             Inputs.
-        kind : {"std", "epistemic", "aleatoric"}, default="std"
+        kind : {"std", "epistemic", "aleatoric"}, list of them, or "all", \
+                default="std"
             - ``"std"``: standard deviation of the posterior predictive
               distribution (total uncertainty).
             - ``"epistemic"``: standard deviation of the network's mean over
@@ -346,16 +348,26 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianMLP):
             - ``"aleatoric"``: the observation noise's root mean square.
 
             ``"std"`` squared equals ``"epistemic"`` squared plus
-            ``"aleatoric"`` squared.
+            ``"aleatoric"`` squared. Several kinds come from one pass over the
+            posterior draws.
 
         Returns
         -------
-        uncertainty : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        uncertainty : ndarray of shape (n_samples,) or (n_samples, n_outputs), \
+                or dict of str to ndarray
+            An array for one kind; a dict by kind for a list or ``"all"``.
         """
-        _check_kind(kind, UNCERTAINTY_KINDS)
+        kinds = _check_kinds(kind, UNCERTAINTY_KINDS)
         expectations = self._expectations(X)
-        return self._in_target_units(
-            regression_uncertainty(expectations, self._noise_variance(), kind)
+        noise_variance = self._noise_variance()
+        return _by_kind(
+            kind,
+            {
+                one: self._in_target_units(
+                    regression_uncertainty(expectations, noise_variance, one)
+                )
+                for one in kinds
+            },
         )
 
     def __sklearn_tags__(self):

@@ -1,5 +1,7 @@
 """When to stop optimising: scikit-learn's MLP convergence rule."""
 
+import time
+
 import numpy as np
 
 
@@ -24,6 +26,9 @@ class StoppingRule:
     verbose : bool, default=False
         Print each epoch's loss, its validation score, and why the
         optimisation stopped.
+    max_epochs : int, default=None
+        With ``verbose``, also print the time elapsed and the most that the
+        remaining epochs can take, at the mean epoch time so far.
 
     Attributes
     ----------
@@ -37,7 +42,14 @@ class StoppingRule:
         Posterior that reached ``best_validation_score``.
     """
 
-    def __init__(self, tol, n_iter_no_change, validation_score=None, verbose=False):
+    def __init__(
+        self,
+        tol,
+        n_iter_no_change,
+        validation_score=None,
+        verbose=False,
+        max_epochs=None,
+    ):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.validation_score = validation_score
@@ -48,12 +60,23 @@ class StoppingRule:
         self.best_posterior = None
         self._no_improvement_count = 0
         self._n_epochs = 0
+        self.max_epochs = max_epochs
+        self._start = time.perf_counter()
+
+    def _timing(self):
+        # Fits of minutes say how long they have run and may still run; the
+        # stopping rule may end them sooner than max_epochs.
+        if self.max_epochs is None:
+            return ""
+        elapsed = time.perf_counter() - self._start
+        left = elapsed / self._n_epochs * (self.max_epochs - self._n_epochs)
+        return f", {elapsed:.1f} s elapsed, at most {left:.1f} s to go"
 
     def __call__(self, loss, read_posterior):
         """Record an epoch; return True when the optimisation should stop."""
         self._n_epochs += 1
         if self.verbose:
-            print(f"Iteration {self._n_epochs}, loss = {loss:.8f}")
+            print(f"Iteration {self._n_epochs}, loss = {loss:.8f}{self._timing()}")
         if self.validation_score is None:
             improved = loss <= self.best_loss - self.tol
             self.best_loss = min(self.best_loss, loss)

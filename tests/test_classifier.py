@@ -137,3 +137,33 @@ def test_string_labels_multiclass():
     assert clf.predict(X).dtype == labels.dtype
     assert clf.score(X, labels) > 0.9
     assert (clf.predict_uncertainty(X) <= np.log(3) + 1e-12).all()
+
+
+def test_every_kind_and_the_probabilities_from_one_pass(moons_classifier, moons):
+    _, X_test, _, _ = moons
+    kinds = ["entropy", "mutual_information", "expected_entropy", "std"]
+    calls = []
+    original = moons_classifier._posterior_expectations
+
+    def counting(X, posterior):
+        calls.append(1)
+        return original(X, posterior)
+
+    moons_classifier._posterior_expectations = counting
+    try:
+        every, proba = moons_classifier.predict_uncertainty(
+            X_test, kind="all", return_proba=True
+        )
+    finally:
+        del moons_classifier._posterior_expectations
+    assert len(calls) == 1
+    assert sorted(every) == sorted(kinds)
+    for kind in kinds:
+        assert_array_equal(
+            every[kind], moons_classifier.predict_uncertainty(X_test, kind=kind)
+        )
+    assert_array_equal(proba, moons_classifier.predict_proba(X_test))
+    two = moons_classifier.predict_uncertainty(X_test, kind=["std", "entropy"])
+    assert list(two) == ["std", "entropy"]
+    with pytest.raises(ValueError, match="or a list of them"):
+        moons_classifier.predict_uncertainty(X_test, kind=["std", "variance"])

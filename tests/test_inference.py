@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
@@ -241,3 +243,14 @@ def test_verbose_reports_each_epoch_and_the_stop(capsys):
         "Iteration 4, loss = 2.00000000",
     ]
     assert printed[4].startswith("Training loss did not improve more than tol=0.1")
+
+
+def test_verbose_says_how_long_the_fit_has_run_and_may_still_run(capsys):
+    rule = StoppingRule(tol=0.1, n_iter_no_change=5, verbose=True, max_epochs=10)
+    for loss in [3.0, 2.0]:
+        rule(loss, None)
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(
+        r"Iteration 2, loss = 2\.00000000, [\d.]+ s elapsed, at most [\d.]+ s to go",
+        lines[1],
+    )

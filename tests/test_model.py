@@ -4,6 +4,7 @@ import pytest
 from pytensor.graph.traversal import ancestors, graph_inputs
 from scipy.special import log_softmax
 
+from skbnn._device import device_context
 from skbnn._likelihoods import (
     BernoulliLikelihood,
     CategoricalLikelihood,
@@ -95,19 +96,23 @@ def test_categorical_log_likelihood_is_the_log_softmax_of_the_label():
         prior="normal",
         prior_scale=1.0,
         likelihood=CategoricalLikelihood(n_outputs=4),
-        dtype="float64",
+        dtype="float32",
     )
     model = batch_model.model
-    X = rng.normal(size=(300, 3))
+    X = rng.normal(size=(300, 3)).astype(np.float32)
     y = rng.integers(0, 4, size=300).astype(np.int32)
-    point = {"coef_0": rng.normal(size=(3, 4)), "intercept_0": rng.normal(size=4)}
-    logp = pytensor.function(
-        [batch_model.X_batch, batch_model.y_batch, *model.value_vars],
-        model.logp(vars=model.observed_RVs),
-    )
-    logits = X @ point["coef_0"] + point["intercept_0"]
+    coef = rng.normal(size=(3, 4)).astype(np.float32)
+    intercept = rng.normal(size=4).astype(np.float32)
+    with device_context("cpu"):
+        logp = pytensor.function(
+            [batch_model.X_batch, batch_model.y_batch, *model.value_vars],
+            model.logp(vars=model.observed_RVs),
+            mode="JAX",
+        )
+        value = float(logp(X, y, coef, intercept))
+    logits = X.astype(float) @ coef + intercept
     expected = np.sum(log_softmax(logits, axis=1)[np.arange(300), y])
-    assert logp(X, y, point["coef_0"], point["intercept_0"]) == pytest.approx(expected)
+    assert value == pytest.approx(expected, rel=1e-5)
 
 
 def test_hierarchical_fit_compiles_without_pytensor_errors(caplog):

@@ -80,3 +80,14 @@ def test_draws_are_chunked_without_changing_the_estimate(moons, monkeypatch):
     chunked = clf.predict_proba(X_test)
     assert not np.array_equal(chunked, whole)
     assert np.abs(chunked - whole).max() < 0.05
+
+
+def test_one_draw_per_call_agrees_with_draws_vectorised(moons, monkeypatch):
+    # Large networks are evaluated one draw per call; with one draw per chunk
+    # both paths use the same random numbers and must agree.
+    X, X_test, y, _ = moons
+    clf = BayesianMLPClassifier(hidden_layer_sizes=(8,), random_state=0).fit(X, y)
+    monkeypatch.setattr(predictive, "_SAMPLED_WEIGHTS_BUDGET", 1)
+    vectorised = clf.predict_proba(X_test)
+    monkeypatch.setattr(predictive, "_VECTORISE_DRAWS_BELOW", 0)
+    assert_allclose(clf.predict_proba(X_test), vectorised, rtol=1e-5)

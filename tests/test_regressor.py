@@ -111,3 +111,11 @@ def test_column_vector_target_predicts_flat():
         reg.fit(X, y)
     assert reg.n_iter_ == 50
     assert reg.predict(X).shape == (100,)
+
+
+def test_several_kinds_at_once(sine_regressor, sine):
+    X, _, _ = sine
+    every = sine_regressor.predict_uncertainty(X, kind="all")
+    assert sorted(every) == ["aleatoric", "epistemic", "std"]
+    for kind, values in every.items():
+        assert_array_equal(values, sine_regressor.predict_uncertainty(X, kind=kind))
