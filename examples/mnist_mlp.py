@@ -124,6 +124,7 @@ def main(
     batch_size=128,
     n_train=None,
     baseline=False,
+    device="cpu",
     random_state=0,
 ):
     X, y = load_mnist(data_dir, "train")
@@ -140,6 +141,7 @@ def main(
         batch_size=batch_size,
         learning_rate_init=1e-3,
         max_iter=epochs,
+        device=device,
         random_state=random_state,
     )
     start = time.perf_counter()
@@ -201,7 +203,9 @@ def main(
         for key in ["accuracy", "nll", "ece", "fit_seconds", "steps_per_second"]
     }
     figures["auroc"] = results["skbnn"]["auroc"]
+    figures["predict_seconds"] = results["skbnn"]["predict_seconds"]
     figures["prior"] = prior
+    figures["device"] = device
     figures["epochs"] = clf.n_iter_
     if baseline:
         figures["baseline"] = results["mlp"]
@@ -217,6 +221,7 @@ if __name__ == "__main__":
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--baseline", action="store_true")
+    parser.add_argument("--device", choices=["cpu", "gpu", "auto"], default="cpu")
     args = parser.parse_args()
     try:
         main(
@@ -226,6 +231,7 @@ if __name__ == "__main__":
             epochs=args.epochs,
             batch_size=args.batch_size,
             baseline=args.baseline,
+            device=args.device,
         )
     except FileNotFoundError as error:
         parser.exit(2, f"error: {error}\n")

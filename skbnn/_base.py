@@ -1,5 +1,6 @@
 """The base of the Bayesian MLP estimators: parameters, fitting, prediction."""
 
+import contextlib
 import warnings
 from abc import ABCMeta, abstractmethod
 from itertools import pairwise
@@ -20,6 +21,7 @@ from ._model import build_model
 from ._networks import MLPNetwork, coef_name, intercept_name
 from ._predictive import iter_draw_outputs, posterior_expectations
 from ._priors import PRIORS
+from ._progress import progress_bar, wants_progress_bar
 from ._stopping import StoppingRule
 
 # The fit and the predictions compute in float32 whatever the input dtype:
@@ -241,18 +243,25 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
                 return AdviStep(batch_model, mode=compile_mode(device))
 
             step = STEP_CACHE.borrow(key, build_step)
+            progress = (
+                progress_bar(self.max_iter, steps_per_epoch)
+                if wants_progress_bar(self.verbose)
+                else contextlib.nullcontext()
+            )
             try:
                 step.reset(initial_posterior, INITIAL_STD, seed=advi_seed)
-                result = fit_advi(
-                    step,
-                    X,
-                    y,
-                    batch_size=batch_size,
-                    learning_rate=self.learning_rate_init,
-                    max_epochs=self.max_iter,
-                    random_seed=advi_seed,
-                    on_epoch_end=stopping,
-                )
+                with progress as on_step:
+                    result = fit_advi(
+                        step,
+                        X,
+                        y,
+                        batch_size=batch_size,
+                        learning_rate=self.learning_rate_init,
+                        max_epochs=self.max_iter,
+                        random_seed=advi_seed,
+                        on_epoch_end=stopping,
+                        on_step=on_step,
+                    )
             finally:
                 STEP_CACHE.give_back(key, step)
 

@@ -318,6 +318,7 @@ def fit_advi(
     max_epochs,
     random_seed,
     on_epoch_end=None,
+    on_step=None,
 ):
     """Fit a mean-field Gaussian approximation by minibatch ADVI with Adam.
 
@@ -341,6 +342,8 @@ def fit_advi(
         Called as ``on_epoch_end(epoch_loss, read_posterior)`` after each
         epoch, where ``read_posterior()`` returns the current posterior; a true
         return value stops the optimisation.
+    on_step : callable, default=None
+        Called as ``on_step(epoch)`` after each step (progress display).
 
     Returns
     -------
@@ -366,6 +369,8 @@ def fit_advi(
             np.take(y, indices, axis=0, out=y_batch[:batch_size])
             loss = step(X_batch, y_batch, row_weights, learning_rate)
             result.n_steps += 1
+            if on_step is not None:
+                on_step(epoch)
             if not np.isfinite(loss):
                 raise _divergence_error(epoch, result.n_steps, loss, learning_rate)
             losses.append(loss)

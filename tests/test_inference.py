@@ -1,3 +1,5 @@
+import contextlib
+import io
 import re
 
 import numpy as np
@@ -18,6 +20,7 @@ from skbnn._inference import (
 from skbnn._likelihoods import BernoulliLikelihood
 from skbnn._model import build_model
 from skbnn._networks import MLPNetwork
+from skbnn._progress import progress_bar, wants_progress_bar
 from skbnn._stopping import StoppingRule
 
 
@@ -254,3 +257,35 @@ def test_verbose_says_how_long_the_fit_has_run_and_may_still_run(capsys):
         r"Iteration 2, loss = 2\.00000000, [\d.]+ s elapsed, at most [\d.]+ s to go",
         lines[1],
     )
+
+
+def test_progress_bar_only_for_verbose_fits_on_a_terminal(moons, monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    assert wants_progress_bar(True, Terminal())
+    assert not wants_progress_bar(False, Terminal())
+    assert not wants_progress_bar(True, io.StringIO())
+    # A verbose fit on a terminal advances the bar once per step.
+    steps = []
+
+    @contextlib.contextmanager
+    def recording_bar(max_epochs, steps_per_epoch):
+        yield steps.append
+
+    monkeypatch.setattr(base, "wants_progress_bar", lambda verbose: verbose)
+    monkeypatch.setattr(base, "progress_bar", recording_bar)
+    X, _, y, _ = moons
+    clf = BayesianMLPClassifier(
+        hidden_layer_sizes=(4,), batch_size=100, max_iter=3, verbose=True
+    )
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    assert steps == [1] * 5 + [2] * 5 + [3] * 5
+
+
+def test_progress_bar_draws_with_rich():
+    with progress_bar(2, 3) as advance:
+        for epoch in [1, 1, 1, 2, 2, 2]:
+            advance(epoch)
