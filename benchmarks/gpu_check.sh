@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data_dir=${1:-../shared/data/mnist}
-epochs=${2:-10}
+epochs=${2:-15}
 
 python3 -m pip install --quiet -e ".[gpu,examples]"
 python3 -c "import jax; print('JAX', jax.__version__, 'sees', jax.devices())"
