@@ -13,6 +13,9 @@ with batches of 128 MNIST images:
 - scikit-learn's ``MLPClassifier`` on the same network and batches (one
   epoch), whose step has no sampling and half the parameters.
 
+It also times ``predict_uncertainty(kind="all", return_proba=True)`` on the
+10,000 test images with 30 and 100 posterior draws.
+
 Prints each figure, the ratios to the reference, and one JSON line. Asserts
 nothing. Run: ``python benchmarks/bench_mnist.py [--data-dir DIR] [--steps N]``
 """
@@ -27,6 +30,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
+from skbnn import BayesianMLPClassifier
 from skbnn._device import device_context
 from skbnn._inference import AdviStep
 from skbnn._likelihoods import CategoricalLikelihood
@@ -169,8 +173,28 @@ def mlp_steps_per_second(X, y):
     return -(-X.shape[0] // BATCH_SIZE) / (time.perf_counter() - start)
 
 
+def predict_seconds(X, y, X_test, draws):
+    """Seconds for probabilities and every uncertainty kind on ``X_test``.
+
+    The network is fitted for one short epoch: prediction costs the same
+    whatever the posterior's values.
+    """
+    clf = BayesianMLPClassifier(UNITS[1:-1], batch_size=BATCH_SIZE, max_iter=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X[:1280], y[:1280])
+    seconds = {}
+    for n_draws in draws:
+        clf.set_params(n_posterior_draws=n_draws)
+        start = time.perf_counter()
+        clf.predict_uncertainty(X_test, kind="all", return_proba=True)
+        seconds[n_draws] = time.perf_counter() - start
+    return seconds
+
+
 def main(data_dir=DEFAULT_DATA_DIR, n_steps=100, backends=False):
     X, y = load_mnist(data_dir, "train")
+    X_test, _ = load_mnist(data_dir, "test")
     figures = {}
     figures["reference_jax"] = reference_step(X, y, n_steps)
     figures["skbnn_jax_float32"], figures["compile_seconds"] = skbnn_step(X, y, n_steps)
@@ -192,6 +216,12 @@ def main(data_dir=DEFAULT_DATA_DIR, n_steps=100, backends=False):
         else:
             print(f"{name}: {value:.1f} steps/s ({value / reference:.2f}x reference)")
     figures["ratio_skbnn_to_reference"] = figures["skbnn_jax_float32"] / reference
+    figures["predict_seconds"] = predict_seconds(X, y, X_test, draws=(30, 100))
+    for n_draws, seconds in figures["predict_seconds"].items():
+        print(
+            f"predict_proba + every uncertainty kind, 10k test images, "
+            f"{n_draws} draws: {seconds:.1f} s"
+        )
     print(json.dumps(figures))
     return figures
 

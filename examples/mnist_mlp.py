@@ -117,6 +117,33 @@ def _report(name, figures):
     )
 
 
+def evaluate(estimator, predict, data, ood_sets, steps_per_epoch):
+    """Fit ``estimator`` and measure it; ``predict(X)`` -> (proba, uncertainty).
+
+    Returns the figures and the uncertainty of each test image.
+    """
+    X, y, X_test, y_test = data
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        # A fixed epoch budget ends before the ELBO stops improving.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator.fit(X, y)
+    fit_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    proba, uncertainty = predict(X_test)
+    predict_seconds = time.perf_counter() - start
+    figures = {
+        "accuracy": float(np.mean(proba.argmax(axis=1) == y_test)),
+        "nll": float(log_loss(y_test, proba, labels=np.arange(10))),
+        "ece": expected_calibration_error(proba, y_test),
+        "fit_seconds": fit_seconds,
+        "steps_per_second": estimator.n_iter_ * steps_per_epoch / fit_seconds,
+        "predict_seconds": predict_seconds,
+        "auroc": ood_auroc(lambda X_: predict(X_)[1], X_test, ood_sets),
+    }
+    return figures, uncertainty
+
+
 def main(
     data_dir=DEFAULT_DATA_DIR,
     output_dir=DEFAULT_OUTPUT_DIR,
@@ -126,18 +153,15 @@ def main(
     epochs=15,
     batch_size=128,
     n_posterior_draws=30,
-    n_train=None,
     baseline=False,
     device="cpu",
     random_state=0,
 ):
     X, y = load_mnist(data_dir, "train")
     X_test, y_test = load_mnist(data_dir, "test")
-    if n_train is not None:
-        X, y = X[:n_train], y[:n_train]
+    data = X, y, X_test, y_test
     ood_sets = out_of_distribution_sets(X_test)
     steps_per_epoch = -(-X.shape[0] // batch_size)
-    results = {}
 
     clf = BayesianMLPClassifier(
         hidden_layer_sizes=hidden_layer_sizes,
@@ -149,33 +173,27 @@ def main(
         device=device,
         random_state=random_state,
     )
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        # A fixed epoch budget ends before the ELBO stops improving.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(X, y)
-    fit_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    proba = clf.predict_proba(X_test)
-    mutual_information = clf.predict_uncertainty(X_test, kind="mutual_information")
-    predict_seconds = time.perf_counter() - start
 
-    def mi(X_):
-        return clf.predict_uncertainty(X_, kind="mutual_information")
+    def predict_bayesian(X_):
+        # Probabilities and mutual information from one pass over the draws.
+        uncertainty, proba = clf.predict_uncertainty(
+            X_, kind="mutual_information", return_proba=True
+        )
+        return proba, uncertainty
 
-    results["skbnn"] = {
-        "accuracy": float(np.mean(proba.argmax(axis=1) == y_test)),
-        "nll": float(log_loss(y_test, proba, labels=np.arange(10))),
-        "ece": expected_calibration_error(proba, y_test),
-        "fit_seconds": fit_seconds,
-        "steps_per_second": clf.n_iter_ * steps_per_epoch / fit_seconds,
-        "predict_seconds": predict_seconds,
-        "auroc": ood_auroc(mi, X_test, ood_sets),
-    }
-    _report(f"skbnn BayesianMLPClassifier (prior={prior!r})", results["skbnn"])
+    figures, mutual_information = evaluate(
+        clf, predict_bayesian, data, ood_sets, steps_per_epoch
+    )
+    _report(f"skbnn BayesianMLPClassifier (prior={prior!r})", figures)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     _save_digits(X_test, mutual_information, output_dir / "mnist_mlp_uncertain.png")
+    figures.update(
+        n_posterior_draws=n_posterior_draws,
+        prior=prior,
+        device=device,
+        epochs=clf.n_iter_,
+    )
 
     if baseline:
         mlp = MLPClassifier(
@@ -184,37 +202,15 @@ def main(
             max_iter=epochs,
             random_state=random_state,
         )
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            mlp.fit(X, y)
-        fit_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        proba = mlp.predict_proba(X_test)
-        results["mlp"] = {
-            "accuracy": float(np.mean(proba.argmax(axis=1) == y_test)),
-            "nll": float(log_loss(y_test, proba, labels=np.arange(10))),
-            "ece": expected_calibration_error(proba, y_test),
-            "fit_seconds": fit_seconds,
-            "steps_per_second": mlp.n_iter_ * steps_per_epoch / fit_seconds,
-            "predict_seconds": time.perf_counter() - start,
-            "auroc": ood_auroc(
-                lambda X_: _entropy(mlp.predict_proba(X_)), X_test, ood_sets
-            ),
-        }
-        _report("scikit-learn MLPClassifier (entropy)", results["mlp"])
-    figures = {
-        key: results["skbnn"][key]
-        for key in ["accuracy", "nll", "ece", "fit_seconds", "steps_per_second"]
-    }
-    figures["auroc"] = results["skbnn"]["auroc"]
-    figures["predict_seconds"] = results["skbnn"]["predict_seconds"]
-    figures["n_posterior_draws"] = n_posterior_draws
-    figures["prior"] = prior
-    figures["device"] = device
-    figures["epochs"] = clf.n_iter_
-    if baseline:
-        figures["baseline"] = results["mlp"]
+
+        def predict_plain(X_):
+            proba = mlp.predict_proba(X_)
+            return proba, _entropy(proba)
+
+        figures["baseline"], _ = evaluate(
+            mlp, predict_plain, data, ood_sets, steps_per_epoch
+        )
+        _report("scikit-learn MLPClassifier (entropy)", figures["baseline"])
     print(json.dumps(figures))
     return figures
 
