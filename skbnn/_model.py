@@ -42,7 +42,7 @@ def build_model(network, *, prior, prior_scale, likelihood, dtype):
         Architecture description from ``skbnn._networks``.
     prior : str
         Weight prior, a key of ``skbnn._priors.PRIORS``.
-    prior_scale : float or "auto"
+    prior_scale : float
         Scale passed to the prior.
     likelihood : object
         One of the likelihoods of ``skbnn._likelihoods``.
@@ -59,8 +59,8 @@ def build_model(network, *, prior, prior_scale, likelihood, dtype):
         X_batch = pt.matrix("X_batch", shape=(None, n_features), dtype=dtype)
         y_batch = likelihood.target_variable("y_batch", dtype)
         params = {
-            name: make_prior(name, shape, prior_scale, fan_in)
-            for name, shape, fan_in in network.parameters()
+            name: make_prior(name, shape, prior_scale)
+            for name, shape, _ in network.parameters()
         }
         likelihood.observe(network.forward(X_batch, params), y_batch)
     return BatchModel(model, X_batch, y_batch)
