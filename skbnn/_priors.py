@@ -4,7 +4,8 @@ Each prior is a function ``prior(name, shape, scale)`` that, inside a
 ``pm.Model`` context, creates and returns the PyMC random variable ``name``.
 """
 
-import numpy as np
+import math
+
 import pymc as pm
 import pytensor.tensor as pt
 
@@ -60,8 +61,10 @@ PRIORS = {"normal": normal_prior, "hierarchical": hierarchical_prior}
 # Blundell et al. (2015), section 3.3: an equal mixture of a wide and a narrow
 # zero-mean Gaussian; the narrow one is exp(-6) times the wide one, among the
 # best of their grid on MNIST.
+# Python floats, not numpy ones, so that PyTensor gives them the model's
+# floatX instead of float64.
 SCALE_MIXTURE_WEIGHT = 0.5
-SCALE_MIXTURE_NARROW = np.exp(-6.0)
+SCALE_MIXTURE_NARROW = math.exp(-6.0)
 
 
 def _scale_mixture_logp(value, scale):
@@ -69,8 +72,8 @@ def _scale_mixture_logp(value, scale):
     wide_logp = pm.logp(pm.Normal.dist(0.0, scale), value)
     narrow_logp = pm.logp(pm.Normal.dist(0.0, narrow), value)
     return pt.logaddexp(
-        np.log(SCALE_MIXTURE_WEIGHT) + wide_logp,
-        np.log(1 - SCALE_MIXTURE_WEIGHT) + narrow_logp,
+        math.log(SCALE_MIXTURE_WEIGHT) + wide_logp,
+        math.log(1 - SCALE_MIXTURE_WEIGHT) + narrow_logp,
     )
 
 
