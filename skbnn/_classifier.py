@@ -35,15 +35,17 @@ class BayesianMLPClassifier(ClassifierMixin, BaseBayesianMLP):
         uncertainty keeps growing away from the data; ``"tanh"`` and
         ``"logistic"`` saturate there.
 
-    prior : {"normal", "hierarchical"}, default="normal"
+    prior : {"normal", "hierarchical", "scale_mixture"}, default="normal"
         Prior over every weight and bias. ``"normal"`` is
         ``Normal(0, prior_scale)``; ``"hierarchical"`` is ``Normal(0, s)`` with
         one scale ``s ~ HalfNormal(prior_scale)`` per weight matrix and per
-        bias vector, learned from the data.
+        bias vector, learned from the data; ``"scale_mixture"`` is Bayes by
+        Backprop's ``0.5 Normal(0, prior_scale) + 0.5 Normal(0, prior_scale *
+        exp(-6))`` (Blundell et al., 2015).
 
     prior_scale : float, default=1.0
-        Standard deviation of the normal prior, or of the hierarchical prior's
-        HalfNormal hyperprior.
+        Standard deviation of the normal prior, of the hierarchical prior's
+        HalfNormal hyperprior, or of the scale mixture's wide component.
 
     batch_size : int or "auto", default="auto"
         Minibatch size of ADVI; ``"auto"`` is ``min(200, n_samples)``. A batch

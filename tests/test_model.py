@@ -1,6 +1,7 @@
 import numpy as np
 import pytensor
 import pytest
+from numpy.testing import assert_allclose
 from pytensor.graph.traversal import ancestors, graph_inputs
 from scipy.special import log_softmax
 
@@ -127,3 +128,26 @@ def test_hierarchical_fit_compiles_without_pytensor_errors(caplog):
     with caplog.at_level("ERROR", logger="pytensor"), pytest.warns(Warning):
         reg.fit(X, X[:, 0])
     assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+def test_scale_mixture_prior_is_blundells_two_gaussian_mixture():
+    model = _build(BernoulliLikelihood(), prior="scale_mixture", units=(3, 4, 1))
+    logp = model.compile_logp(vars=model.free_RVs, sum=False)
+    values = {
+        "coef_0": np.full((3, 4), 0.01),
+        "intercept_0": np.zeros(4),
+        "coef_1": np.full((4, 1), 1.5),
+        "intercept_1": np.zeros(1),
+    }
+    terms = dict(zip([rv.name for rv in model.free_RVs], logp(values), strict=True))
+
+    def mixture(w):
+        narrow = np.exp(-6.0)
+        return np.log(
+            0.5 * np.exp(-0.5 * w**2) / np.sqrt(2 * np.pi)
+            + 0.5 * np.exp(-0.5 * (w / narrow) ** 2) / (narrow * np.sqrt(2 * np.pi))
+        )
+
+    assert_allclose(terms["coef_0"], mixture(0.01))
+    assert_allclose(terms["coef_1"], mixture(1.5))
+    assert_allclose(terms["intercept_0"], mixture(0.0))
