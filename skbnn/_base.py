@@ -340,7 +340,7 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
 
     def _posterior_expectations(self, X, posterior):
         likelihood = self._likelihood()
-        with device_context(self.device):
+        with device_context(self.device) as device:
             draw_outputs = iter_draw_outputs(
                 posterior,
                 X,
@@ -348,7 +348,7 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
                 inverse_link=likelihood.inverse_link,
                 n_draws=self.n_posterior_draws,
                 seed=self._prediction_seed,
-                mode=compile_mode(self.device),
+                mode=compile_mode(device),
             )
             return posterior_expectations(
                 draw_outputs, X.shape[0], self.n_posterior_draws, self._statistics

@@ -1,7 +1,7 @@
 """Minibatch ADVI: fit a mean-field Gaussian posterior to a PyMC model.
 
 The optimisation step is compiled once per model structure and kept in a
-cache: the minibatch, the ELBO's minibatch scale and the learning rate are
+cache: the minibatch, its rows' likelihood weights and the learning rate are
 inputs of the compiled function, and the variational parameters are reset in
 place at the start of each fit. A refit on other data (a cross-validation
 fold, a warm start) compiles nothing.
@@ -108,7 +108,7 @@ class AdviStep:
         model = batch_model.model
         dtype = batch_model.X_batch.dtype
         initial_point = model.initial_point()
-        self._rng_stream = RandomStream()
+        rng_stream = RandomStream()
         self.means, self.rhos, self.initial_means = {}, {}, {}
         draws, entropy = {}, 0.0
         for value in model.value_vars:
@@ -118,7 +118,7 @@ class AdviStep:
                 np.zeros_like(start), name=f"{value.name}_rho", shape=start.shape
             )
             std = pt.softplus(rho)
-            noise = self._rng_stream.normal(size=start.shape, dtype=dtype)
+            noise = rng_stream.normal(size=start.shape, dtype=dtype)
             draws[value] = mean + std * noise
             entropy = entropy + pt.log(std).sum()
             self.means[value.name], self.rhos[value.name] = mean, rho
