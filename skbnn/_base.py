@@ -1,9 +1,9 @@
-"""The base of the Bayesian MLP estimators: parameters, fitting, prediction."""
+"""The base of the Bayesian network estimators: parameters, fitting, prediction."""
 
 import contextlib
+import time
 import warnings
 from abc import ABCMeta, abstractmethod
-from itertools import pairwise
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,14 +12,23 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
+from . import _device
 from ._device import compile_mode, device_context
 from ._inference import STEP_CACHE, AdviStep, fit_advi
 from ._layers import ACTIVATIONS
 from ._model import build_model
 from ._networks import MLPNetwork, coef_name, intercept_name
-from ._predictive import iter_draw_outputs, posterior_expectations
+from ._predictive import (
+    iter_draw_outputs,
+    posterior_expectations,
+    stack_draw_outputs,
+)
 from ._priors import PRIORS
 from ._progress import progress_bar, wants_progress_bar
 from ._stopping import StoppingRule
@@ -47,14 +56,47 @@ AUTO_PATIENCE_STEPS = 600
 INITIAL_STD = 1e-2
 INITIAL_STD_OF_BOUND = 1 / 64
 
+# The loss that picks the posterior to keep, and that detects a loss running
+# away from its best, is the epoch loss averaged over this many steps: ADVI's
+# one-draw loss is too noisy to rank posteriors by one step.
+SMOOTHING_STEPS = 50
+
+# Inputs whose root mean square exceeds this look unscaled: in the thousands,
+# where scikit-learn's own test data stay below.
+UNSCALED_FEATURE_SCALE = 1000.0
+
 
 def _check_hidden_layer_sizes(hidden_layer_sizes):
     if not hasattr(hidden_layer_sizes, "__iter__"):
         hidden_layer_sizes = [hidden_layer_sizes]
     hidden_layer_sizes = list(hidden_layer_sizes)
     if not all(isinstance(size, Integral) and size > 0 for size in hidden_layer_sizes):
-        raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}.")
-    return hidden_layer_sizes
+        raise ValueError(
+            f"hidden_layer_sizes must be integers > 0, got {hidden_layer_sizes}."
+        )
+    return [int(size) for size in hidden_layer_sizes]
+
+
+def _run_rank(stopping):
+    """Sort key of a run among ``n_init`` runs: lower is better."""
+    if stopping.validation_score is not None:
+        return -stopping.best_validation_score
+    return stopping.best_smoothed_loss
+
+
+def _warn_if_unscaled(X):
+    # Weights start at the scale of standardised inputs, and the prior
+    # assumes it; inputs in the hundreds slow ADVI and can make it diverge.
+    root_mean_square = np.sqrt(np.mean(np.square(X, dtype=np.float64), axis=0))
+    feature = int(np.argmax(root_mean_square))
+    if root_mean_square[feature] > UNSCALED_FEATURE_SCALE:
+        warnings.warn(
+            f"X looks unscaled: feature {feature} has a root mean square of "
+            f"{root_mean_square[feature]:.3g}. Bayesian networks fit best on "
+            "standardised inputs; put a StandardScaler before the estimator in "
+            "a Pipeline.",
+            UserWarning,
+        )
 
 
 def _check_kinds(kind, kinds):
@@ -81,8 +123,8 @@ def _by_kind(kind, values):
     return values
 
 
-class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
-    """Base class of the Bayesian MLPs; use the derived estimators instead."""
+class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
+    """Base class of the Bayesian networks; use the derived estimators instead."""
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [
@@ -108,6 +150,7 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_posterior_draws": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
         "device": [StrOptions({"cpu", "gpu", "auto"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -130,6 +173,7 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
         validation_fraction,
         n_posterior_draws,
         warm_start,
+        n_init,
         device,
         random_state,
         verbose,
@@ -147,6 +191,7 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
         self.validation_fraction = validation_fraction
         self.n_posterior_draws = n_posterior_draws
         self.warm_start = warm_start
+        self.n_init = n_init
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -162,13 +207,25 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
         """Return the likelihood of the fitted task."""
 
     @abstractmethod
-    def _validation_score(self, expectations, y):
+    def _validation_score(self, expectations, y, sample_weight):
         """Score posterior expectations against encoded targets."""
 
     _statistics: dict
 
+    # The architecture hooks; the MLP's are the defaults.
+
+    def _as_rows(self, X, reset):
+        """Return ``X`` with one row per sample, before validation."""
+        return X
+
+    def _network(self, n_features, n_outputs):
+        """Return the architecture description for data of this width."""
+        hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+        layer_units = (n_features, *hidden_layer_sizes, n_outputs)
+        return MLPNetwork(layer_units, self.activation)
+
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the variational posterior of the network to data.
 
         Parameters
@@ -177,21 +234,36 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
             Training inputs.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Training targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample's log-likelihood term in the ELBO: a weight
+            of 2 counts a sample as if it appeared twice, as a prior would see
+            it. Minibatches are drawn uniformly and their terms scaled to the
+            whole data set, so the ELBO stays unbiased. The early-stopping
+            score weighs the held-out samples alike. None weighs every sample
+            by one.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
         warm = self.warm_start and hasattr(self, "posterior_")
+        X = self._as_rows(X, reset=not warm)
         X, y = self._validate_targets(X, y, reset=not warm)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+        _warn_if_unscaled(X)
         likelihood = self._likelihood()
-        layer_units = [X.shape[1], *hidden_layer_sizes, likelihood.n_outputs]
-        if warm:
-            self._check_warm_start_shapes(layer_units)
-        self.n_layers_ = len(layer_units)
-        network = MLPNetwork(tuple(layer_units), self.activation)
+        network = self._network(X.shape[1], likelihood.n_outputs)
+        if warm and network != self._fitted_network:
+            raise ValueError(
+                "warm_start can only be used with the architecture of the "
+                f"previous call to fit: it had {self._fitted_network}, this "
+                f"call asks for {network}."
+            )
+        self.n_layers_ = network.n_weight_layers + 1
         # Prediction reads the architecture from here, so that set_params after
         # fit cannot make it disagree with the posterior.
         self._fitted_network = network
@@ -200,46 +272,33 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
         init_seed, split_seed, advi_seed, self._prediction_seed = random_state.randint(
             np.iinfo(np.int32).max, size=4
         )
+        n_runs = 1 if warm else self.n_init
+        run_seeds = [(init_seed, advi_seed)] + [
+            tuple(seeds)
+            for seeds in random_state.randint(
+                np.iinfo(np.int32).max, size=(n_runs - 1, 2)
+            )
+        ]
 
         validation_score = None
         if self.early_stopping:
-            X, X_val, y, y_val = train_test_split(
-                X,
-                y,
-                test_size=self.validation_fraction,
-                stratify=y if is_classifier(self) else None,
-                random_state=split_seed,
+            X, X_val, y, y_val, sample_weight, weight_val = self._split_validation(
+                X, y, sample_weight, split_seed
             )
-            if X_val.shape[0] < 2:
-                raise ValueError(
-                    "The validation set is too small. Increase "
-                    "'validation_fraction' or the size of your dataset."
-                )
 
             def validation_score(posterior):
                 expectations = self._posterior_expectations(X_val, posterior)
-                return self._validation_score(expectations, y_val)
+                return self._validation_score(expectations, y_val, weight_val)
 
         n_samples = X.shape[0]
         batch_size = self._batch_size(n_samples)
         steps_per_epoch = -(-n_samples // batch_size)
-        stopping = StoppingRule(
-            self.tol,
-            self._patience(steps_per_epoch),
-            validation_score=validation_score,
-            verbose=self.verbose,
-            max_epochs=self.max_iter,
-        )
 
-        if warm:
-            initial_posterior = self.posterior_
-        else:
-            initial_posterior = self._initial_posterior(network, init_seed)
-            self.loss_curve_ = []
         with device_context(self.device) as device:
             key = (network, self.prior, self.prior_scale, likelihood, DTYPE, device)
 
             def build_step():
+                start = time.perf_counter()
                 batch_model = build_model(
                     network,
                     prior=self.prior,
@@ -247,52 +306,112 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
                     likelihood=likelihood,
                     dtype=np.dtype(DTYPE).name,
                 )
-                return AdviStep(batch_model, mode=compile_mode(device))
+                step = AdviStep(batch_model, mode=compile_mode(device))
+                if self.verbose:
+                    # The first fit of an architecture in a process pays for
+                    # this; say so rather than sit silent.
+                    print(
+                        f"Built the ADVI step in {time.perf_counter() - start:.1f} "
+                        "s; JAX compiles it on the first step (once per "
+                        "architecture and process)."
+                    )
+                return step
 
             step = STEP_CACHE.borrow(key, build_step)
-            progress = (
-                progress_bar(self.max_iter, steps_per_epoch)
-                if wants_progress_bar(self.verbose)
-                else contextlib.nullcontext()
-            )
             try:
-                step.reset(initial_posterior, INITIAL_STD, seed=advi_seed)
-                with progress as on_step:
-                    result = fit_advi(
-                        step,
-                        X,
-                        y,
-                        batch_size=batch_size,
-                        learning_rate=self.learning_rate_init,
+                best = None
+                for run_init_seed, run_advi_seed in run_seeds:
+                    stopping = StoppingRule(
+                        self.tol,
+                        self._patience(steps_per_epoch),
+                        validation_score=validation_score,
+                        verbose=self.verbose,
                         max_epochs=self.max_iter,
-                        random_seed=advi_seed,
-                        on_epoch_end=stopping,
-                        on_step=on_step,
+                        smoothing_window=-(-SMOOTHING_STEPS // steps_per_epoch),
                     )
+                    initial_posterior = (
+                        self.posterior_
+                        if warm
+                        else self._initial_posterior(network, run_init_seed)
+                    )
+                    step.reset(initial_posterior, INITIAL_STD, seed=run_advi_seed)
+                    progress = (
+                        progress_bar(self.max_iter, steps_per_epoch)
+                        if wants_progress_bar(self.verbose)
+                        else contextlib.nullcontext()
+                    )
+                    with progress as on_step:
+                        result = fit_advi(
+                            step,
+                            X,
+                            y,
+                            batch_size=batch_size,
+                            learning_rate=self.learning_rate_init,
+                            max_epochs=self.max_iter,
+                            random_seed=run_advi_seed,
+                            sample_weight=sample_weight,
+                            on_epoch_end=stopping,
+                            on_step=on_step,
+                        )
+                    if best is None or _run_rank(stopping) < _run_rank(best[1]):
+                        best = result, stopping
+                    if result.interrupted:
+                        break
             finally:
                 STEP_CACHE.give_back(key, step)
+        self._store_run(*best, batch_size, warm)
+        return self
 
+    def _split_validation(self, X, y, sample_weight, seed):
+        arrays = [X, y] + ([] if sample_weight is None else [sample_weight])
+        split = train_test_split(
+            *arrays,
+            test_size=self.validation_fraction,
+            stratify=y if is_classifier(self) else None,
+            random_state=seed,
+        )
+        if split[1].shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase "
+                "'validation_fraction' or the size of your dataset."
+            )
+        if sample_weight is None:
+            split += [None, None]
+        return split
+
+    def _store_run(self, result, stopping, batch_size, warm):
+        """Set the fitted attributes from the run that was kept."""
+        if result.interrupted:
+            warnings.warn("Training interrupted by user.")
         self.n_iter_ = len(result.loss_curve)
         self.t_ = result.n_steps * batch_size
-        self.loss_curve_ = [*self.loss_curve_, *result.loss_curve]
+        previous_curve = self.loss_curve_ if warm else []
+        self.loss_curve_ = [*previous_curve, *result.loss_curve]
+        # Every validation score may be NaN, and an interrupt may come before
+        # the first epoch ends; keep the last posterior then.
+        self.posterior_ = stopping.best_posterior or result.posterior
         if self.early_stopping:
-            # Every validation score may be NaN; keep the last posterior then.
-            self.posterior_ = stopping.best_posterior or result.posterior
             self.best_loss_ = None
             self.validation_scores_ = stopping.validation_scores
             self.best_validation_score_ = stopping.best_validation_score
         else:
-            self.posterior_ = result.posterior
             self.best_loss_ = stopping.best_loss
             self.validation_scores_ = None
             self.best_validation_score_ = None
-        if self.n_iter_ == self.max_iter:
+        if stopping.runaway is not None:
+            warnings.warn(
+                f"Stopped at epoch {self.n_iter_}: {stopping.runaway}. Kept the "
+                f"posterior of epoch {stopping.best_epoch}. Lower "
+                f"learning_rate_init (now {self.learning_rate_init}) or "
+                "standardise the inputs (e.g. StandardScaler in a Pipeline).",
+                ConvergenceWarning,
+            )
+        elif self.n_iter_ == self.max_iter:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
                 ConvergenceWarning,
             )
-        return self
 
     def _patience(self, steps_per_epoch):
         if self.n_iter_no_change != "auto":
@@ -323,46 +442,73 @@ class BaseBayesianMLP(BaseEstimator, metaclass=ABCMeta):
             )
         return posterior
 
-    def _check_warm_start_shapes(self, layer_units):
-        fitted = [coef.shape for coef in self.coefs_]
-        wanted = list(pairwise(layer_units))
-        if fitted != wanted:
-            raise ValueError(
-                "warm_start can only be used with the architecture of the "
-                f"previous call to fit: it had layers of shapes {fitted}, this "
-                f"call asks for {wanted}."
-            )
-
     def __sklearn_is_fitted__(self):
         # A fit that failed midway leaves other attributes behind, but no
         # posterior: such an estimator is not fitted.
         return hasattr(self, "posterior_")
 
-    def _posterior_expectations(self, X, posterior):
-        likelihood = self._likelihood()
-        with device_context(self.device) as device:
-            draw_outputs = iter_draw_outputs(
+    def _prediction_device(self):
+        # The fitted state is numpy arrays: a model fitted on a GPU predicts on
+        # a machine without one, on its CPU.
+        reason = _device.gpu_unavailable_reason() if self.device == "gpu" else None
+        if reason is not None:
+            warnings.warn(
+                "This model has device='gpu' but no GPU can be used here "
+                f"({reason}); predicting on the CPU. Set "
+                "device='cpu' or 'auto' to silence this warning.",
+                UserWarning,
+            )
+            return "cpu"
+        return self.device
+
+    def _iter_draw_outputs(self, X, posterior, n_draws, seed):
+        """Yield ``iter_draw_outputs`` inside the prediction's device context."""
+        with device_context(self._prediction_device()) as device:
+            yield from iter_draw_outputs(
                 posterior,
                 X,
                 network=self._fitted_network,
-                inverse_link=likelihood.inverse_link,
-                n_draws=self.n_posterior_draws,
-                seed=self._prediction_seed,
+                inverse_link=self._likelihood().inverse_link,
+                n_draws=n_draws,
+                seed=seed,
                 mode=compile_mode(device),
             )
-            return posterior_expectations(
-                draw_outputs, X.shape[0], self.n_posterior_draws, self._statistics
-            )
+
+    def _posterior_expectations(self, X, posterior):
+        draw_outputs = self._iter_draw_outputs(
+            X, posterior, self.n_posterior_draws, self._prediction_seed
+        )
+        return posterior_expectations(
+            draw_outputs, X.shape[0], self.n_posterior_draws, self._statistics
+        )
+
+    def _sample_outputs(self, X, n_samples, random_state):
+        """Validate ``X``; return outputs of ``n_samples`` fresh posterior draws.
+
+        Returns an array of shape (n_samples_X, n_outputs, n_samples).
+        """
+        check_is_fitted(self)
+        self._validate_params()
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}.")
+        X = validate_data(self, self._as_rows(X, reset=False), reset=False, dtype=DTYPE)
+        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        draw_outputs = self._iter_draw_outputs(X, self.posterior_, n_samples, seed)
+        outputs = stack_draw_outputs(draw_outputs, X.shape[0], n_samples)
+        return np.moveaxis(outputs, 0, -1).astype(np.float64)
 
     def _expectations(self, X):
         """Validate ``X`` and average the prediction statistics over draws."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=DTYPE)
+        # set_params after fit may have changed what prediction reads.
+        self._validate_params()
+        X = validate_data(self, self._as_rows(X, reset=False), reset=False, dtype=DTYPE)
         return self._posterior_expectations(X, self.posterior_)
 
     def _layer_posterior(self, name_of, part):
         check_is_fitted(self)
-        return [self.posterior_[name_of(i)][part] for i in range(self.n_layers_ - 1)]
+        n_weight_layers = self._fitted_network.n_weight_layers
+        return [self.posterior_[name_of(i)][part] for i in range(n_weight_layers)]
 
     @property
     def coefs_(self):

@@ -42,14 +42,23 @@ class AdviResult:
         Mean and standard deviation of the Gaussian over each free variable,
         in PyMC's unconstrained space, keyed by value-variable name.
     loss_curve : list of float
-        Mean negative ELBO of each epoch, divided by the number of samples.
+        Mean negative ELBO of each epoch, divided by the number of samples
+        (the sum of the sample weights).
     n_steps : int
         Optimisation steps taken.
+    interrupted : bool
+        Whether a KeyboardInterrupt ended the optimisation.
+    stopped : bool
+        Whether ``on_epoch_end`` ended the optimisation; the posterior is
+        empty then if the parameters were no longer finite, and the caller
+        keeps one it saw before.
     """
 
     posterior: dict
     loss_curve: list = field(default_factory=list)
     n_steps: int = 0
+    interrupted: bool = False
+    stopped: bool = False
 
 
 def _adam_updates(loss, params, learning_rate):
@@ -317,6 +326,7 @@ def fit_advi(
     learning_rate,
     max_epochs,
     random_seed,
+    sample_weight=None,
     on_epoch_end=None,
     on_step=None,
 ):
@@ -338,6 +348,9 @@ def fit_advi(
         Upper bound on the number of epochs.
     random_seed : int
         Seeds the minibatch draws.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Weight of each sample's log-likelihood term; None weighs each by one.
+        A weight of 2 counts a sample as if it appeared twice.
     on_epoch_end : callable, default=None
         Called as ``on_epoch_end(epoch_loss, read_posterior)`` after each
         epoch, where ``read_posterior()`` returns the current posterior; a true
@@ -348,6 +361,8 @@ def fit_advi(
     Returns
     -------
     result : AdviResult
+        A KeyboardInterrupt (Ctrl-C) ends the optimisation early and returns
+        the posterior reached so far, with ``interrupted`` set.
 
     Raises
     ------
@@ -356,28 +371,43 @@ def fit_advi(
     """
     n_samples = X.shape[0]
     rows = padded_rows(batch_size)
+    # Rows drawn uniformly at random, each likelihood term scaled by
+    # n_samples / batch_size: an unbiased estimate of the weighted sum.
+    scale = n_samples / batch_size
     row_weights = np.zeros(rows, dtype=step.dtype)
-    row_weights[:batch_size] = n_samples / batch_size
+    row_weights[:batch_size] = scale
+    total_weight = n_samples if sample_weight is None else float(np.sum(sample_weight))
     X_batch = np.zeros((rows, *X.shape[1:]), dtype=X.dtype)
     y_batch = np.zeros((rows, *y.shape[1:]), dtype=y.dtype)
     rng = np.random.default_rng(random_seed)
     result = AdviResult(posterior={})
-    for epoch in range(1, max_epochs + 1):
-        losses = []
-        for indices in iter_minibatches(n_samples, batch_size, rng):
-            np.take(X, indices, axis=0, out=X_batch[:batch_size])
-            np.take(y, indices, axis=0, out=y_batch[:batch_size])
-            loss = step(X_batch, y_batch, row_weights, learning_rate)
-            result.n_steps += 1
-            if on_step is not None:
-                on_step(epoch)
-            if not np.isfinite(loss):
-                raise _divergence_error(epoch, result.n_steps, loss, learning_rate)
-            losses.append(loss)
-        result.loss_curve.append(float(np.mean(losses)) / n_samples)
-        if on_epoch_end is not None and on_epoch_end(result.loss_curve[-1], step.read):
-            break
-    if not step.is_finite():
+    epoch = 0
+    try:
+        for epoch in range(1, max_epochs + 1):
+            losses = []
+            for indices in iter_minibatches(n_samples, batch_size, rng):
+                np.take(X, indices, axis=0, out=X_batch[:batch_size])
+                np.take(y, indices, axis=0, out=y_batch[:batch_size])
+                if sample_weight is not None:
+                    row_weights[:batch_size] = scale * sample_weight[indices]
+                loss = step(X_batch, y_batch, row_weights, learning_rate)
+                result.n_steps += 1
+                if on_step is not None:
+                    on_step(epoch)
+                if not np.isfinite(loss):
+                    raise _divergence_error(epoch, result.n_steps, loss, learning_rate)
+                losses.append(loss)
+            result.loss_curve.append(float(np.mean(losses)) / total_weight)
+            if on_epoch_end is not None and on_epoch_end(
+                result.loss_curve[-1], step.read
+            ):
+                result.stopped = True
+                break
+    except KeyboardInterrupt:
+        # As scikit-learn's MLP: Ctrl-C keeps what was learned so far.
+        result.interrupted = True
+    if step.is_finite():
+        result.posterior = step.read()
+    elif not result.stopped:
         raise _divergence_error(epoch, result.n_steps, "nan", learning_rate)
-    result.posterior = step.read()
     return result

@@ -8,7 +8,10 @@ new description, not a fork of fitting and prediction.
 from dataclasses import dataclass
 from itertools import pairwise
 
-from ._layers import mlp
+from ._layers import ACTIVATIONS, conv2d, max_pool2d, mlp
+
+# Side of the square max-pooling window after each convolution.
+POOL_SIZE = 2
 
 
 def coef_name(layer):
@@ -46,6 +49,11 @@ class MLPNetwork:
         """int: number of affine layers."""
         return len(self.layer_units) - 1
 
+    @property
+    def activations_per_row(self):
+        """int: most floats one sample's activations take in any layer."""
+        return max(self.layer_units)
+
     def parameters(self):
         """Name, shape and fan-in of every weight and bias, layer by layer.
 
@@ -77,6 +85,157 @@ class MLPNetwork:
         layers = range(self.n_weight_layers)
         return mlp(
             inputs,
+            [params[coef_name(i)] for i in layers],
+            [params[intercept_name(i)] for i in layers],
+            self.activation,
+        )
+
+
+@dataclass(frozen=True)
+class ConvLayerShape:
+    """Static shapes of one convolution + max-pooling block."""
+
+    kernel: tuple
+    conv_output: tuple
+    pool: tuple
+    output: tuple
+
+
+@dataclass(frozen=True)
+class ConvNetwork:
+    """Convolution blocks, then a multi-layer perceptron with a linear output.
+
+    Each block is a valid convolution, the activation and non-overlapping
+    max-pooling of ``POOL_SIZE``. A kernel or pooling window taller or wider
+    than its input is cropped to it, so any image, a 1 x n row included, passes
+    through any stack of blocks.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)`` of the images.
+    conv_layers : tuple of (int, int)
+        ``(filters, kernel_size)`` of each block.
+    dense_units : tuple of int
+        Widths of the dense layers after the blocks, the output included.
+    activation : str
+        Activation of the blocks and hidden dense layers, a key of
+        ``skbnn._layers.ACTIVATIONS``.
+    """
+
+    input_shape: tuple
+    conv_layers: tuple
+    dense_units: tuple
+    activation: str
+
+    @property
+    def n_features(self):
+        """int: width of the flattened input."""
+        height, width, channels = self.input_shape
+        return height * width * channels
+
+    @property
+    def n_weight_layers(self):
+        """int: number of convolutions plus dense layers."""
+        return len(self.conv_layers) + len(self.dense_units)
+
+    def layer_shapes(self):
+        """Kernel, convolution output, pooling window and output of each block.
+
+        Returns
+        -------
+        shapes : list of ConvLayerShape
+        """
+        height, width, channels = self.input_shape
+        shapes = []
+        for filters, kernel_size in self.conv_layers:
+            kernel = (min(kernel_size, height), min(kernel_size, width))
+            height, width = height - kernel[0] + 1, width - kernel[1] + 1
+            pool = (min(POOL_SIZE, height), min(POOL_SIZE, width))
+            conv_output = (height, width, filters)
+            height, width = height // pool[0], width // pool[1]
+            shapes.append(
+                ConvLayerShape(
+                    kernel=(*kernel, channels, filters),
+                    conv_output=conv_output,
+                    pool=pool,
+                    output=(height, width, filters),
+                )
+            )
+            channels = filters
+        return shapes
+
+    def _dense_layer_units(self):
+        height, width, channels = self.layer_shapes()[-1].output
+        return (height * width * channels, *self.dense_units)
+
+    @property
+    def activations_per_row(self):
+        """int: most floats one sample's activations take in any layer."""
+        per_row = [max(self._dense_layer_units())]
+        for shape in self.layer_shapes():
+            out_height, out_width, _ = shape.conv_output
+            kernel_height, kernel_width, channels, filters = shape.kernel
+            patch_features = kernel_height * kernel_width * channels
+            per_row.append(out_height * out_width * max(patch_features, filters))
+        return max(per_row)
+
+    def parameters(self):
+        """Name, shape and fan-in of every kernel, weight and bias.
+
+        Kernels, shaped ``(kernel_height, kernel_width, channels, filters)``,
+        come first, then the dense layers' weight matrices.
+
+        Returns
+        -------
+        parameters : list of (str, tuple of int, int)
+        """
+        parameters = []
+        for layer, shape in enumerate(self.layer_shapes()):
+            kernel_height, kernel_width, channels, filters = shape.kernel
+            fan_in = kernel_height * kernel_width * channels
+            parameters.append((coef_name(layer), shape.kernel, fan_in))
+            parameters.append((intercept_name(layer), (filters,), fan_in))
+        first_dense = len(self.conv_layers)
+        for offset, (fan_in, fan_out) in enumerate(pairwise(self._dense_layer_units())):
+            layer = first_dense + offset
+            parameters.append((coef_name(layer), (fan_in, fan_out), fan_in))
+            parameters.append((intercept_name(layer), (fan_out,), fan_in))
+        return parameters
+
+    def forward(self, inputs, params):
+        """Pre-link outputs of the network.
+
+        Parameters
+        ----------
+        inputs : TensorVariable of shape (n_samples, n_features)
+            Flattened images, ``(height, width, channels)`` in C order.
+        params : dict of str to TensorVariable
+            Every parameter named by :meth:`parameters`, optionally with a
+            leading axis of posterior draws.
+
+        Returns
+        -------
+        outputs : TensorVariable of shape (..., n_samples, n_outputs)
+        """
+        hidden = ACTIVATIONS[self.activation]
+        outputs = inputs.reshape((inputs.shape[0], *self.input_shape))
+        for layer, shape in enumerate(self.layer_shapes()):
+            outputs = hidden(
+                conv2d(outputs, params[coef_name(layer)], params[intercept_name(layer)])
+            )
+            outputs = max_pool2d(outputs, *shape.pool)
+        # Flatten each sample's feature maps, keeping any leading draws axis.
+        # JAX needs the target shape as constants and input shapes, not shapes
+        # derived by broadcasting: the draws come from the first kernel, the
+        # samples from the inputs.
+        first_kernel = params[coef_name(0)]
+        draws = [first_kernel.shape[i] for i in range(first_kernel.ndim - 4)]
+        height, width, channels = self.layer_shapes()[-1].output
+        outputs = outputs.reshape((*draws, inputs.shape[0], height * width * channels))
+        layers = range(len(self.conv_layers), self.n_weight_layers)
+        return mlp(
+            outputs,
             [params[coef_name(i)] for i in layers],
             [params[intercept_name(i)] for i in layers],
             self.activation,

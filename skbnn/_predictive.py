@@ -3,7 +3,8 @@
 Weights are drawn from the mean-field posterior in chunks of draws and pushed
 through one compiled forward pass per chunk, vectorised over the draws. The
 draws depend only on the seed and the chunk, never on ``X``, so predicting a
-subset of rows gives exactly the rows of predicting them all.
+subset of rows gives the rows of predicting them all, to float32 rounding
+(matrix products over blocks of another size may round differently).
 """
 
 import functools
@@ -29,13 +30,16 @@ _ACTIVATIONS_BUDGET = 2**23
 
 
 @functools.cache
-def _compiled_forward(network, inverse_link, mode, dtype, over_draws):
+def _compiled_forward(network, inverse_link, mode, dtype, n_chunk_draws):
     """Compile ``X, params -> inverse_link(network(X, params))``.
 
-    With ``over_draws`` every parameter has a leading axis of draws.
+    With ``n_chunk_draws`` every parameter has a leading axis of that many
+    draws. Its size is fixed: layers that broadcast a draws axis against
+    another (a convolution's patches against its kernel) then need no shape
+    arithmetic at run time, which JAX cannot trace.
     """
     X = pt.matrix("X", dtype=dtype)
-    draws = (None,) if over_draws else ()
+    draws = () if n_chunk_draws is None else (n_chunk_draws,)
     params = {
         name: pt.tensor(name, shape=(*draws, *shape), dtype=dtype)
         for name, shape, _ in network.parameters()
@@ -44,12 +48,13 @@ def _compiled_forward(network, inverse_link, mode, dtype, over_draws):
     return pytensor.function([X, *params.values()], outputs, mode=mode)
 
 
-def _draw_chunks(n_draws, n_weights):
-    chunk_size = 1
-    if n_weights < _VECTORISE_DRAWS_BELOW:
-        chunk_size = max(1, _SAMPLED_WEIGHTS_BUDGET // n_weights)
-    for chunk, start in enumerate(range(0, n_draws, chunk_size)):
-        yield chunk, min(chunk_size, n_draws - start)
+def _chunk_size(n_draws, n_weights):
+    """Draws evaluated per call: one for large networks, else a balanced share."""
+    if n_weights >= _VECTORISE_DRAWS_BELOW:
+        return 1
+    most = max(1, _SAMPLED_WEIGHTS_BUDGET // n_weights)
+    n_chunks = -(-n_draws // most)
+    return -(-n_draws // n_chunks)
 
 
 def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mode):
@@ -74,6 +79,8 @@ def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mod
 
     Yields
     ------
+    draws : slice
+        The draws the outputs belong to.
     rows : slice
         The rows of ``X`` the outputs belong to.
     outputs : ndarray of shape (n_chunk_draws, n_rows, n_outputs)
@@ -82,21 +89,29 @@ def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mod
     dtype = X.dtype
     names = [name for name, _, _ in network.parameters()]
     n_weights = sum(posterior[name][0].size for name in names)
-    widest = max(posterior[name][0].shape[-1] for name in names)
     over_draws = n_weights < _VECTORISE_DRAWS_BELOW
-    forward = _compiled_forward(network, inverse_link, mode, dtype.name, over_draws)
-    for chunk, chunk_draws in _draw_chunks(n_draws, n_weights):
+    chunk_size = _chunk_size(n_draws, n_weights)
+    forward = _compiled_forward(
+        network, inverse_link, mode, dtype.name, chunk_size if over_draws else None
+    )
+    rows_per_block = max(
+        1, _ACTIVATIONS_BUDGET // (chunk_size * network.activations_per_row)
+    )
+    for chunk, first_draw in enumerate(range(0, n_draws, chunk_size)):
+        # Every chunk samples chunk_size draws, so one compiled function
+        # serves all; the last chunk drops the draws beyond n_draws.
+        draws = slice(first_draw, min(first_draw + chunk_size, n_draws))
+        n_used = draws.stop - draws.start
         rng = np.random.default_rng([seed, chunk])
         weights = []
         for mean, std in (posterior[name] for name in names):
-            noise = rng.standard_normal((chunk_draws, *mean.shape), dtype=dtype)
+            noise = rng.standard_normal((chunk_size, *mean.shape), dtype=dtype)
             noise *= std.astype(dtype)
             noise += mean.astype(dtype)
             weights.append(noise if over_draws else noise[0])
-        rows_per_block = max(1, _ACTIVATIONS_BUDGET // (chunk_draws * widest))
         for rows in gen_batches(X.shape[0], rows_per_block):
             outputs = np.asarray(forward(X[rows], *weights))
-            yield rows, outputs if over_draws else outputs[None]
+            yield draws, rows, outputs[:n_used] if over_draws else outputs[None]
 
 
 def posterior_expectations(draw_outputs, n_samples, n_draws, statistics):
@@ -104,7 +119,7 @@ def posterior_expectations(draw_outputs, n_samples, n_draws, statistics):
 
     Parameters
     ----------
-    draw_outputs : iterable of (slice, ndarray)
+    draw_outputs : iterable of (slice, slice, ndarray)
         As yielded by :func:`iter_draw_outputs`.
     n_samples : int
         Number of rows of ``X``.
@@ -120,13 +135,37 @@ def posterior_expectations(draw_outputs, n_samples, n_draws, statistics):
         The posterior mean of each statistic, shaped (n_samples, ...).
     """
     sums = {}
-    for rows, outputs in draw_outputs:
+    for _, rows, outputs in draw_outputs:
         for name, statistic in statistics.items():
             value = statistic(outputs).sum(axis=0)
             if name not in sums:
                 sums[name] = np.zeros((n_samples, *value.shape[1:]))
             sums[name][rows] += value
     return {name: total / n_draws for name, total in sums.items()}
+
+
+def stack_draw_outputs(draw_outputs, n_samples, n_draws):
+    """Gather the per-draw outputs into one array.
+
+    Parameters
+    ----------
+    draw_outputs : iterable of (slice, slice, ndarray)
+        As yielded by :func:`iter_draw_outputs`.
+    n_samples : int
+        Number of rows of ``X``.
+    n_draws : int
+        Number of draws.
+
+    Returns
+    -------
+    outputs : ndarray of shape (n_draws, n_samples, n_outputs)
+    """
+    stacked = None
+    for draws, rows, outputs in draw_outputs:
+        if stacked is None:
+            stacked = np.empty((n_draws, n_samples, outputs.shape[-1]), outputs.dtype)
+        stacked[draws, rows] = outputs
+    return stacked
 
 
 def _normalised(proba):

@@ -8,14 +8,14 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import DTYPE, BaseBayesianMLP, _by_kind, _check_kinds
+from ._base import DTYPE, BaseBayesianNetwork, _by_kind, _check_kinds
 from ._likelihoods import NOISE_VALUE_NAME, NormalLikelihood
 from ._predictive import REGRESSION_STATISTICS, regression_uncertainty
 
 UNCERTAINTY_KINDS = {"std", "epistemic", "aleatoric"}
 
 
-class BayesianMLPRegressor(RegressorMixin, BaseBayesianMLP):
+class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
     """Bayesian multi-layer perceptron regressor fitted by minibatch ADVI.
 
     Every weight and bias has a prior, and each target has a Normal
@@ -94,6 +94,13 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianMLP):
     warm_start : bool, default=False
         Start from the posterior of the previous call to ``fit`` instead of a
         fresh initialisation. The architecture must not change.
+
+    n_init : int, default=1
+        Number of fits from different initialisations and Monte Carlo seeds;
+        the one with the best smoothed ELBO (or validation score with
+        ``early_stopping``) is kept, as ``KMeans`` keeps its best of
+        ``n_init`` runs. ADVI on a small network can settle in a poor local
+        optimum; a few restarts guard against it. Ignored with a warm start.
 
     device : {"cpu", "gpu", "auto"}, default="cpu"
         Where PyTensor runs the fit and the predictions. ``"gpu"`` uses
@@ -202,7 +209,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianMLP):
     """
 
     _parameter_constraints: dict = {
-        **BaseBayesianMLP._parameter_constraints,
+        **BaseBayesianNetwork._parameter_constraints,
         "noise_prior_scale": [Interval(Real, 0, None, closed="neither")],
         "normalize_y": ["boolean"],
     }
@@ -227,6 +234,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianMLP):
         validation_fraction=0.1,
         n_posterior_draws=100,
         warm_start=False,
+        n_init=1,
         device="cpu",
         random_state=None,
         verbose=False,
@@ -245,6 +253,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianMLP):
             validation_fraction=validation_fraction,
             n_posterior_draws=n_posterior_draws,
             warm_start=warm_start,
+            n_init=n_init,
             device=device,
             random_state=random_state,
             verbose=verbose,
@@ -288,8 +297,8 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianMLP):
             n_outputs=self.n_outputs_, noise_prior_scale=self.noise_prior_scale
         )
 
-    def _validation_score(self, expectations, y):
-        return r2_score(y, expectations["mean"])
+    def _validation_score(self, expectations, y, sample_weight):
+        return r2_score(y, expectations["mean"], sample_weight=sample_weight)
 
     def _noise_variance(self):
         # The noise scale is log-normal under the posterior, so its mean square
@@ -333,6 +342,34 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianMLP):
             return y_mean
         std = regression_uncertainty(expectations, self._noise_variance(), "std")
         return y_mean, self._in_target_units(std)
+
+    def sample_y(self, X, n_samples=1, random_state=0):
+        """Network outputs under posterior draws of the weights.
+
+        As :meth:`GaussianProcessRegressor.sample_y
+        <sklearn.gaussian_process.GaussianProcessRegressor.sample_y>` draws
+        functions from its posterior, each draw here is the mean of one network
+        from the posterior, without observation noise; their spread is the
+        ``"epistemic"`` uncertainty.
+
+        Parameters
+        ----------
+        X : {array-like, dataframe} of shape (n_samples_X, n_features)
+            Inputs.
+        n_samples : int, default=1
+            Number of posterior draws.
+        random_state : int, RandomState instance or None, default=0
+            Seeds the draws; an int gives the same draws on every call.
+
+        Returns
+        -------
+        y_samples : ndarray of shape (n_samples_X, n_samples) or \
+                (n_samples_X, n_outputs, n_samples)
+            Each draw's prediction, in the units of ``y``.
+        """
+        outputs = self._sample_outputs(X, n_samples, random_state)
+        samples = outputs * self._y_scale[:, None] + self._y_mean[:, None]
+        return samples[:, 0] if self.n_outputs_ == 1 else samples
 
     def predict_uncertainty(self, X, kind="std"):
         """Uncertainty of each prediction, in the units of ``y``.

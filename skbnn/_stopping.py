@@ -1,6 +1,7 @@
-"""When to stop optimising: scikit-learn's MLP convergence rule."""
+"""When to stop optimising, and which posterior to keep."""
 
 import time
+from collections import deque
 
 import numpy as np
 
@@ -29,6 +30,9 @@ class StoppingRule:
     max_epochs : int, default=None
         With ``verbose``, also print the time elapsed and the most that the
         remaining epochs can take, at the mean epoch time so far.
+    smoothing_window : int, default=1
+        Epochs whose mean loss is the smoothed loss that picks the best
+        posterior without a validation set and detects a runaway loss.
 
     Attributes
     ----------
@@ -39,7 +43,21 @@ class StoppingRule:
     best_validation_score : float
         Highest validation score seen.
     best_posterior : dict or None
-        Posterior that reached ``best_validation_score``.
+        Posterior of the best validation score, or without validation, of the
+        lowest smoothed training loss.
+    best_epoch : int or None
+        Epoch of ``best_posterior``.
+    best_smoothed_loss : float
+        Lowest smoothed training loss seen.
+    runaway : str or None
+        Why the optimisation stopped when the loss ran away from its best.
+
+    Notes
+    -----
+    The loss has run away when its smoothed value exceeds the lowest one by
+    more than ``max(|lowest|, 1)``: more than double a positive loss. ADVI's
+    noise moves a smoothed loss by far less; a step size too large for the
+    data's scale moves it by orders of magnitude.
     """
 
     def __init__(
@@ -49,6 +67,7 @@ class StoppingRule:
         validation_score=None,
         verbose=False,
         max_epochs=None,
+        smoothing_window=1,
     ):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -58,6 +77,11 @@ class StoppingRule:
         self.validation_scores = []
         self.best_validation_score = -np.inf
         self.best_posterior = None
+        self.best_epoch = None
+        self.runaway = None
+        self._recent_losses = deque(maxlen=smoothing_window)
+        self.best_smoothed_loss = np.inf
+        self._best_smoothed_epoch = None
         self._no_improvement_count = 0
         self._n_epochs = 0
         self.max_epochs = max_epochs
@@ -72,11 +96,36 @@ class StoppingRule:
         left = elapsed / self._n_epochs * (self.max_epochs - self._n_epochs)
         return f", {elapsed:.1f} s elapsed, at most {left:.1f} s to go"
 
+    def _ran_away(self, loss, read_posterior):
+        self._recent_losses.append(loss)
+        smoothed = float(np.mean(self._recent_losses))
+        best = self.best_smoothed_loss
+        if not smoothed > best:
+            self.best_smoothed_loss = smoothed
+            self._best_smoothed_epoch = self._n_epochs
+            if self.validation_score is None:
+                self.best_posterior = read_posterior()
+                self.best_epoch = self._n_epochs
+            return False
+        if smoothed - best <= max(abs(best), 1.0):
+            return False
+        self.runaway = (
+            f"the loss ran away from its best: its mean over the last "
+            f"{len(self._recent_losses)} epochs rose from {best:.4g} (epoch "
+            f"{self._best_smoothed_epoch}) to {smoothed:.4g} (epoch "
+            f"{self._n_epochs})"
+        )
+        if self.verbose:
+            print(f"Stopping: {self.runaway}.")
+        return True
+
     def __call__(self, loss, read_posterior):
         """Record an epoch; return True when the optimisation should stop."""
         self._n_epochs += 1
         if self.verbose:
             print(f"Iteration {self._n_epochs}, loss = {loss:.8f}{self._timing()}")
+        if self._ran_away(loss, read_posterior):
+            return True
         if self.validation_score is None:
             improved = loss <= self.best_loss - self.tol
             self.best_loss = min(self.best_loss, loss)
@@ -90,6 +139,7 @@ class StoppingRule:
             if score > self.best_validation_score:
                 self.best_validation_score = score
                 self.best_posterior = posterior
+                self.best_epoch = self._n_epochs
         self._no_improvement_count = 0 if improved else self._no_improvement_count + 1
         if self._no_improvement_count <= self.n_iter_no_change:
             return False

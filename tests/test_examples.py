@@ -85,3 +85,44 @@ def test_mnist_example_prints_its_figures_and_a_json_line(tiny_mnist, tmp_path, 
     _assert_png(tmp_path / "mnist_mlp_uncertain.png")
     last_line = capsys.readouterr().out.strip().splitlines()[-1]
     assert json.loads(last_line) == figures
+
+
+def test_mnist_conv_example_prints_its_figures_and_a_json_line(
+    tiny_mnist, tmp_path, capsys, monkeypatch
+):
+    # The conv example shares mnist_mlp.py's helpers, as when run as a script.
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    figures = _main("mnist_conv.py")(
+        tiny_mnist, tmp_path, epochs=10, batch_size=64, n_posterior_draws=10
+    )
+    assert figures["accuracy"] > 0.9
+    assert set(figures["auroc"]) == {"uniform_noise", "permuted", "inverted"}
+    misclassified = figures["misclassified"]
+    if misclassified["count"]:
+        assert 0 <= misclassified["auroc"] <= 1
+    else:
+        assert misclassified["auroc"] is None
+    assert figures["predict_seconds"] > 0
+    _assert_png(tmp_path / "mnist_conv_uncertainty.png")
+    last_line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert json.loads(last_line) == figures
+
+
+MNIST_DIR = Path(__file__).parent.parent.parent / "shared" / "data" / "mnist"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not MNIST_DIR.is_dir(), reason="needs ../shared/data/mnist")
+def test_mnist_mlp_example_on_full_mnist(tmp_path):
+    # About 4 minutes on two cores: the 15-epoch run of the README's table.
+    figures = _main("mnist_mlp.py")(MNIST_DIR, tmp_path, epochs=15)
+    assert figures["accuracy"] >= 0.98
+    assert min(figures["auroc"].values()) > 0.99
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not MNIST_DIR.is_dir(), reason="needs ../shared/data/mnist")
+def test_mnist_conv_example_on_full_mnist(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    figures = _main("mnist_conv.py")(MNIST_DIR, tmp_path)
+    assert figures["accuracy"] >= 0.99

@@ -16,7 +16,10 @@ from skbnn._predictive import (
 def _expect(draws, statistics):
     """Posterior expectations of draws shaped (n_draws, n_samples, n_outputs)."""
     return posterior_expectations(
-        [(slice(0, draws.shape[1]), draws)], draws.shape[1], draws.shape[0], statistics
+        [(slice(0, draws.shape[0]), slice(0, draws.shape[1]), draws)],
+        draws.shape[1],
+        draws.shape[0],
+        statistics,
     )
 
 

@@ -98,7 +98,7 @@ def test_unknown_uncertainty_kind(Est, data, fitted):
         ({"device": "tpu"}, "'device' parameter"),
         ({"prior_scale": 0.0}, "'prior_scale' parameter"),
         ({"n_posterior_draws": 0}, "'n_posterior_draws' parameter"),
-        ({"hidden_layer_sizes": (4, 0)}, "hidden_layer_sizes must be > 0"),
+        ({"hidden_layer_sizes": (4, 0)}, "hidden_layer_sizes must be integers > 0"),
     ],
 )
 def test_invalid_parameters(Est, params, message, data):
