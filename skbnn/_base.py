@@ -87,7 +87,9 @@ def _run_rank(stopping):
 def _warn_if_unscaled(X):
     # Weights start at the scale of standardised inputs, and the prior
     # assumes it; inputs in the hundreds slow ADVI and can make it diverge.
-    root_mean_square = np.sqrt(np.mean(np.square(X, dtype=np.float64), axis=0))
+    # einsum sums the squares column by column without a squared copy of X.
+    sum_of_squares = np.einsum("ij,ij->j", X, X, dtype=np.float64)
+    root_mean_square = np.sqrt(sum_of_squares / X.shape[0])
     feature = int(np.argmax(root_mean_square))
     if root_mean_square[feature] > UNSCALED_FEATURE_SCALE:
         warnings.warn(
@@ -236,8 +238,8 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
             Training targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample's log-likelihood term in the ELBO: a weight
-            of 2 counts a sample as if it appeared twice, as a prior would see
-            it. Minibatches are drawn uniformly and their terms scaled to the
+            of 2 counts a sample as if it appeared twice in the data.
+            Minibatches are drawn uniformly and their terms scaled to the
             whole data set, so the ELBO stays unbiased. The early-stopping
             score weighs the held-out samples alike. None weighs every sample
             by one.
