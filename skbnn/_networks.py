@@ -24,6 +24,26 @@ def intercept_name(layer):
     return f"intercept_{layer}"
 
 
+def _dense_parameters(layer_units, first_layer):
+    """Name, shape and fan-in of dense layers numbered from ``first_layer``."""
+    parameters = []
+    for offset, (fan_in, fan_out) in enumerate(pairwise(layer_units)):
+        layer = first_layer + offset
+        parameters.append((coef_name(layer), (fan_in, fan_out), fan_in))
+        parameters.append((intercept_name(layer), (fan_out,), fan_in))
+    return parameters
+
+
+def _dense_forward(inputs, params, layers, activation):
+    """Apply the dense ``layers`` as a perceptron with a linear output."""
+    return mlp(
+        inputs,
+        [params[coef_name(i)] for i in layers],
+        [params[intercept_name(i)] for i in layers],
+        activation,
+    )
+
+
 @dataclass(frozen=True)
 class MLPNetwork:
     """A multi-layer perceptron with a linear output layer.
@@ -61,11 +81,7 @@ class MLPNetwork:
         -------
         parameters : list of (str, tuple of int, int)
         """
-        parameters = []
-        for layer, (fan_in, fan_out) in enumerate(pairwise(self.layer_units)):
-            parameters.append((coef_name(layer), (fan_in, fan_out), fan_in))
-            parameters.append((intercept_name(layer), (fan_out,), fan_in))
-        return parameters
+        return _dense_parameters(self.layer_units, first_layer=0)
 
     def forward(self, inputs, params):
         """Pre-link outputs of the network.
@@ -82,12 +98,8 @@ class MLPNetwork:
         -------
         outputs : TensorVariable of shape (..., n_samples, n_outputs)
         """
-        layers = range(self.n_weight_layers)
-        return mlp(
-            inputs,
-            [params[coef_name(i)] for i in layers],
-            [params[intercept_name(i)] for i in layers],
-            self.activation,
+        return _dense_forward(
+            inputs, params, range(self.n_weight_layers), self.activation
         )
 
 
@@ -197,11 +209,7 @@ class ConvNetwork:
             parameters.append((coef_name(layer), shape.kernel, fan_in))
             parameters.append((intercept_name(layer), (filters,), fan_in))
         first_dense = len(self.conv_layers)
-        for offset, (fan_in, fan_out) in enumerate(pairwise(self._dense_layer_units())):
-            layer = first_dense + offset
-            parameters.append((coef_name(layer), (fan_in, fan_out), fan_in))
-            parameters.append((intercept_name(layer), (fan_out,), fan_in))
-        return parameters
+        return parameters + _dense_parameters(self._dense_layer_units(), first_dense)
 
     def forward(self, inputs, params):
         """Pre-link outputs of the network.
@@ -233,10 +241,5 @@ class ConvNetwork:
         draws = [first_kernel.shape[i] for i in range(first_kernel.ndim - 4)]
         height, width, channels = self.layer_shapes()[-1].output
         outputs = outputs.reshape((*draws, inputs.shape[0], height * width * channels))
-        layers = range(len(self.conv_layers), self.n_weight_layers)
-        return mlp(
-            outputs,
-            [params[coef_name(i)] for i in layers],
-            [params[intercept_name(i)] for i in layers],
-            self.activation,
-        )
+        dense_layers = range(len(self.conv_layers), self.n_weight_layers)
+        return _dense_forward(outputs, params, dense_layers, self.activation)
