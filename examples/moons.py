@@ -9,10 +9,14 @@ default network (two hidden layers of 16 ReLU units) and saves two pictures:
 - ``moons_probability.png``: the default network's posterior predictive
   probability of class 1;
 - ``moons_uncertainty.png``: its epistemic uncertainty, the mutual
-  information between the label and the weights. It is low near the training
-  data and grows away from them, where the posterior draws disagree. (The
-  tutorial's tanh network saturates away from the data, so its draws agree
-  there and its uncertainty fades to zero in the empty corners.)
+  information between the label and the weights. It is near zero within the
+  training data away from the boundary, and largest where the decision
+  boundary runs on beyond the data: there the posterior draws disagree about
+  where it lies, and the disagreement widens with the distance from the data.
+  Empty regions that every draw puts on the same side of the boundary stay
+  confident; a network's uncertainty follows the functions its posterior
+  allows, not the distance itself. (The tutorial's tanh network saturates
+  away from the data, so its draws agree almost everywhere there.)
 
 Run: ``python examples/moons.py [--output-dir DIR]``
 """
