@@ -1,0 +1,37 @@
+import json
+import runpy
+from pathlib import Path
+
+import numpy as np
+
+BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+
+
+def _write_uci_folder(folder, n=120, n_splits=2):
+    """A data set in the standard splits' format: y = 3 x0 - x1 + noise."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, 3))
+    y = 3 * X[:, 0] - X[:, 1] + 0.1 * rng.normal(size=n)
+    folder.mkdir()
+    np.savetxt(folder / "data.txt", np.c_[X, y])
+    np.savetxt(folder / "index_features.txt", [0, 1, 2], fmt="%d")
+    np.savetxt(folder / "index_target.txt", [3], fmt="%d")
+    np.savetxt(folder / "n_splits.txt", [n_splits], fmt="%d")
+    for split in range(n_splits):
+        order = rng.permutation(n)
+        np.savetxt(folder / f"index_train_{split}.txt", order[:90], fmt="%d")
+        np.savetxt(folder / f"index_test_{split}.txt", order[90:], fmt="%d")
+
+
+def test_uci_benchmark_runs_the_protocol(tmp_path, capsys):
+    _write_uci_folder(tmp_path / "yacht")
+    main = runpy.run_path(str(BENCHMARKS / "bench_uci.py"))["main"]
+    results = main(tmp_path, n_splits=5, datasets=("yacht",))
+    summary = results["yacht"]
+    assert summary["n_splits"] == 2  # as many as the folder has
+    assert summary["rmse"][0] < 0.5  # the noise std is 0.1, the signal's 3
+    assert summary["ll"][0] > -1.0
+    assert 0.8 <= summary["coverage"][0] <= 1.0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed[0].startswith("yacht")
+    assert json.loads(printed[-1]) == results
