@@ -489,11 +489,9 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
 
         Returns an array of shape (n_samples_X, n_outputs, n_samples).
         """
-        check_is_fitted(self)
-        self._validate_params()
+        X = self._validated_input(X)
         if not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}.")
-        X = validate_data(self, self._as_rows(X, reset=False), reset=False, dtype=DTYPE)
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
         draw_outputs = self._iter_draw_outputs(X, self.posterior_, n_samples, seed)
         outputs = stack_draw_outputs(draw_outputs, X.shape[0], n_samples)
@@ -501,11 +499,16 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
 
     def _expectations(self, X):
         """Validate ``X`` and average the prediction statistics over draws."""
+        return self._posterior_expectations(self._validated_input(X), self.posterior_)
+
+    def _validated_input(self, X):
+        """Check that the model is fitted and its parameters valid; validate X."""
         check_is_fitted(self)
         # set_params after fit may have changed what prediction reads.
         self._validate_params()
-        X = validate_data(self, self._as_rows(X, reset=False), reset=False, dtype=DTYPE)
-        return self._posterior_expectations(X, self.posterior_)
+        return validate_data(
+            self, self._as_rows(X, reset=False), reset=False, dtype=DTYPE
+        )
 
     def _layer_posterior(self, name_of, part):
         check_is_fitted(self)
