@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
+from pytensor.graph.replace import graph_replace
 from pytensor.tensor.random.type import RandomType
-from pytensor.tensor.random.utils import RandomStream
+
+from ._minibatches import iter_row_minibatches
 
 # Batches smaller than this are padded to a power of two (see padded_rows).
 PAD_BATCHES_BELOW = 256
@@ -59,6 +61,23 @@ class AdviResult:
     n_steps: int = 0
     interrupted: bool = False
     stopped: bool = False
+
+
+def _standard_normal(shape, dtype):
+    """Return a symbolic N(0, 1) draw, its RNG and the RNG's next state.
+
+    Updating the RNG to its next state on every call of the compiled function
+    makes every call draw afresh.
+    """
+    rng = pytensor.shared(np.random.default_rng())
+    try:  # PyTensor 3 hands out the next RNG state when asked to.
+        next_rng, noise = pt.random.normal(
+            size=shape, dtype=dtype, rng=rng, return_next_rng=True
+        )
+    except TypeError:  # PyTensor 2 keeps it as the draw's first output.
+        noise = pt.random.normal(size=shape, dtype=dtype, rng=rng)
+        next_rng = noise.owner.outputs[0]
+    return noise, rng, next_rng
 
 
 def _adam_updates(loss, params, learning_rate):
@@ -117,9 +136,8 @@ class AdviStep:
         model = batch_model.model
         dtype = batch_model.X_batch.dtype
         initial_point = model.initial_point()
-        rng_stream = RandomStream()
         self.means, self.rhos, self.initial_means = {}, {}, {}
-        draws, entropy = {}, 0.0
+        draws, entropy, rng_updates = {}, 0.0, {}
         for value in model.value_vars:
             start = np.asarray(initial_point[value.name], dtype=dtype)
             mean = pytensor.shared(start, name=f"{value.name}_mu", shape=start.shape)
@@ -127,7 +145,8 @@ class AdviStep:
                 np.zeros_like(start), name=f"{value.name}_rho", shape=start.shape
             )
             std = pt.softplus(rho)
-            noise = rng_stream.normal(size=start.shape, dtype=dtype)
+            noise, rng, next_rng = _standard_normal(start.shape, dtype)
+            rng_updates[rng] = next_rng
             draws[value] = mean + std * noise
             entropy = entropy + pt.log(std).sum()
             self.means[value.name], self.rhos[value.name] = mean, rho
@@ -136,7 +155,7 @@ class AdviStep:
         (row_logp,) = model.logp(vars=model.observed_RVs, sum=False)
         if row_logp.ndim > 1:  # one column per regression target
             row_logp = row_logp.sum(axis=tuple(range(1, row_logp.ndim)))
-        prior_logp, row_logp = pytensor.graph_replace(
+        prior_logp, row_logp = graph_replace(
             [prior_logp, row_logp], draws, strict=False
         )
         row_weights = pt.vector("row_weights", dtype=dtype)
@@ -145,6 +164,7 @@ class AdviStep:
         params = [*self.means.values(), *self.rhos.values()]
         updates = _adam_updates(loss, params, learning_rate)
         self._adam_state = [var for var in updates if var not in params]
+        updates.update(rng_updates)
         self._function = pytensor.function(
             [batch_model.X_batch, batch_model.y_batch, row_weights, learning_rate],
             loss,
@@ -253,6 +273,11 @@ class StepCache:
         with self._lock:
             self._free.setdefault(key, []).append(step)
 
+    def __len__(self):
+        """Return the number of compiled steps not lent out (all, between fits)."""
+        with self._lock:
+            return sum(len(steps) for steps in self._free.values())
+
 
 STEP_CACHE = StepCache()
 
@@ -287,36 +312,6 @@ def padded_rows(batch_size):
     return 1 << (batch_size - 1).bit_length()
 
 
-def iter_minibatches(n_samples, batch_size, rng):
-    """Yield the row indices of one epoch's minibatches.
-
-    Each epoch is a fresh permutation cut into ``ceil(n_samples /
-    batch_size)`` batches of exactly ``batch_size`` rows; the last one is
-    filled up from the start of the permutation. Every batch is thus a
-    uniformly drawn subset of the rows, which keeps the scaled minibatch ELBO
-    unbiased, and a fixed batch shape keeps the compiled step's shapes fixed.
-
-    Parameters
-    ----------
-    n_samples : int
-        Rows of the training data.
-    batch_size : int
-        Rows of a minibatch, at most ``n_samples``.
-    rng : numpy.random.Generator
-        Source of the permutation.
-
-    Yields
-    ------
-    indices : ndarray of shape (batch_size,)
-    """
-    order = rng.permutation(n_samples)
-    for start in range(0, n_samples, batch_size):
-        indices = order[start : start + batch_size]
-        if indices.shape[0] < batch_size:
-            indices = np.concatenate([indices, order[: batch_size - indices.shape[0]]])
-        yield indices
-
-
 def fit_advi(
     step,
     X,
@@ -336,8 +331,10 @@ def fit_advi(
     ----------
     step : AdviStep
         The compiled step, already reset to its initial state.
-    X : ndarray of shape (n_samples, n_features)
-        Training inputs, of the step's dtype.
+    X : ndarray or skbnn._out_of_core.OutOfCoreRows of shape \
+            (n_samples, n_features)
+        Training inputs, of the step's dtype; rows on disk are read a buffer
+        at a time.
     y : ndarray
         Training targets, encoded for the likelihood.
     batch_size : int
@@ -385,8 +382,8 @@ def fit_advi(
     try:
         for epoch in range(1, max_epochs + 1):
             losses = []
-            for indices in iter_minibatches(n_samples, batch_size, rng):
-                np.take(X, indices, axis=0, out=X_batch[:batch_size])
+            for indices, source, positions in iter_row_minibatches(X, batch_size, rng):
+                np.take(source, positions, axis=0, out=X_batch[:batch_size])
                 np.take(y, indices, axis=0, out=y_batch[:batch_size])
                 if sample_weight is not None:
                     row_weights[:batch_size] = scale * sample_weight[indices]
