@@ -14,6 +14,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_consistent_length,
     check_is_fitted,
     validate_data,
 )
@@ -24,6 +25,7 @@ from ._inference import STEP_CACHE, AdviStep, fit_advi
 from ._layers import ACTIVATIONS
 from ._model import build_model
 from ._networks import MLPNetwork, coef_name, intercept_name
+from ._out_of_core import OutOfCoreRows, is_out_of_core, validate_out_of_core
 from ._predictive import (
     iter_draw_outputs,
     posterior_expectations,
@@ -84,12 +86,14 @@ def _run_rank(stopping):
     return stopping.best_smoothed_loss
 
 
-def _warn_if_unscaled(X):
+def _root_mean_square(X):
+    # einsum sums the squares column by column without a squared copy of X.
+    return np.sqrt(np.einsum("ij,ij->j", X, X, dtype=np.float64) / X.shape[0])
+
+
+def _warn_if_unscaled(root_mean_square):
     # Weights start at the scale of standardised inputs, and the prior
     # assumes it; inputs in the hundreds slow ADVI and can make it diverge.
-    # einsum sums the squares column by column without a squared copy of X.
-    sum_of_squares = np.einsum("ij,ij->j", X, X, dtype=np.float64)
-    root_mean_square = np.sqrt(sum_of_squares / X.shape[0])
     feature = int(np.argmax(root_mean_square))
     if root_mean_square[feature] > UNSCALED_FEATURE_SCALE:
         warnings.warn(
@@ -200,9 +204,12 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
 
     # The task subclasses supply these.
 
+    # Keyword arguments of validate_data that check the targets.
+    _target_checks: dict = {}
+
     @abstractmethod
-    def _validate_targets(self, X, y, reset):
-        """Validate X and y; return X and y encoded for the likelihood."""
+    def _encode_targets(self, y, reset):
+        """Encode validated targets for the likelihood."""
 
     @abstractmethod
     def _likelihood(self):
@@ -250,13 +257,11 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
             The fitted estimator.
         """
         warm = self.warm_start and hasattr(self, "posterior_")
-        X = self._as_rows(X, reset=not warm)
-        X, y = self._validate_targets(X, y, reset=not warm)
+        X, y = self._validate_training_data(X, y, reset=not warm)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
-        _warn_if_unscaled(X)
         likelihood = self._likelihood()
         network = self._network(X.shape[1], likelihood.n_outputs)
         if warm and network != self._fitted_network:
@@ -364,8 +369,31 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
         self._store_run(*best, batch_size, warm)
         return self
 
+    def _validate_training_data(self, X, y, reset):
+        """Validate X and y; return X and the targets encoded for the likelihood.
+
+        Arrays on disk are validated block by block and stay there.
+        """
+        X = self._as_rows(X, reset=reset)
+        if is_out_of_core(X):
+            X, root_mean_square = validate_out_of_core(
+                self, X, reset=reset, dtype=DTYPE
+            )
+            y = validate_data(self, X="no_validation", y=y, **self._target_checks)
+            check_consistent_length(X, y)
+        else:
+            X, y = validate_data(
+                self, X, y, reset=reset, dtype=DTYPE, **self._target_checks
+            )
+            root_mean_square = _root_mean_square(X)
+        _warn_if_unscaled(root_mean_square)
+        return X, self._encode_targets(y, reset)
+
     def _split_validation(self, X, y, sample_weight, seed):
-        arrays = [X, y] + ([] if sample_weight is None else [sample_weight])
+        # Rows on disk are split by index: the validation rows stay there too.
+        on_disk = isinstance(X, OutOfCoreRows)
+        rows = np.arange(X.shape[0]) if on_disk else X
+        arrays = [rows, y] + ([] if sample_weight is None else [sample_weight])
         split = train_test_split(
             *arrays,
             test_size=self.validation_fraction,
@@ -377,6 +405,8 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
                 "The validation set is too small. Increase "
                 "'validation_fraction' or the size of your dataset."
             )
+        if on_disk:
+            split[:2] = X.subset(split[0]), X.subset(split[1])
         if sample_weight is None:
             split += [None, None]
         return split
@@ -506,9 +536,10 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self)
         # set_params after fit may have changed what prediction reads.
         self._validate_params()
-        return validate_data(
-            self, self._as_rows(X, reset=False), reset=False, dtype=DTYPE
-        )
+        X = self._as_rows(X, reset=False)
+        if is_out_of_core(X):
+            return validate_out_of_core(self, X, reset=False, dtype=DTYPE)[0]
+        return validate_data(self, X, reset=False, dtype=DTYPE)
 
     def _layer_posterior(self, name_of, part):
         check_is_fitted(self)

@@ -4,9 +4,8 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import log_loss
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
 
-from ._base import DTYPE, BaseBayesianNetwork, _by_kind, _check_kinds
+from ._base import BaseBayesianNetwork, _by_kind, _check_kinds
 from ._likelihoods import BernoulliLikelihood, CategoricalLikelihood
 from ._predictive import CLASSIFICATION_STATISTICS, classification_uncertainty
 
@@ -18,8 +17,7 @@ class BaseBayesianClassifier(ClassifierMixin, BaseBayesianNetwork):
 
     _statistics = CLASSIFICATION_STATISTICS
 
-    def _validate_targets(self, X, y, reset):
-        X, y = validate_data(self, X, y, reset=reset, dtype=DTYPE)
+    def _encode_targets(self, y, reset):
         check_classification_targets(y)
         classes, encoded = np.unique(y, return_inverse=True)
         if reset:
@@ -36,7 +34,7 @@ class BaseBayesianClassifier(ClassifierMixin, BaseBayesianNetwork):
                 f"in the previous call to fit. Previously got {self.classes_}, "
                 f"`y` has {classes}"
             )
-        return X, encoded.astype(np.int32)
+        return encoded.astype(np.int32)
 
     def _likelihood(self):
         n_classes = self.classes_.shape[0]

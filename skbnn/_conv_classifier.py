@@ -7,6 +7,7 @@ import numpy as np
 from ._base import BaseBayesianNetwork, _check_hidden_layer_sizes
 from ._classifier import BaseBayesianClassifier
 from ._networks import ConvNetwork
+from ._out_of_core import is_out_of_core
 
 
 def _check_conv_layers(conv_layers):
@@ -267,7 +268,8 @@ class BayesianConvClassifier(BaseBayesianClassifier):
             if reset:
                 self._image_shape = None
             return X
-        X = np.asarray(X)
+        if not is_out_of_core(X):  # arrays on disk stay there
+            X = np.asarray(X)
         image_shape = X.shape[1:] + ((1,) if X.ndim == 3 else ())
         if reset:
             expected = self.input_shape

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import DTYPE, BaseBayesianNetwork, _by_kind, _check_kinds
 from ._likelihoods import NOISE_VALUE_NAME, NormalLikelihood
@@ -261,16 +261,9 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         self.noise_prior_scale = noise_prior_scale
         self.normalize_y = normalize_y
 
-    def _validate_targets(self, X, y, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            multi_output=True,
-            y_numeric=True,
-            dtype=DTYPE,
-        )
+    _target_checks = {"multi_output": True, "y_numeric": True}
+
+    def _encode_targets(self, y, reset):
         if y.dtype.kind not in "biuf":
             raise ValueError(
                 f"{type(self).__name__} needs numeric regression targets, got y "
@@ -290,7 +283,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
                 "warm_start can only be used with the number of targets of the "
                 f"previous call to fit: {self.n_outputs_}, got {y.shape[1]}."
             )
-        return X, ((y - self._y_mean) / self._y_scale).astype(DTYPE)
+        return ((y - self._y_mean) / self._y_scale).astype(DTYPE)
 
     def _likelihood(self):
         return NormalLikelihood(

@@ -14,10 +14,10 @@ from skbnn._inference import (
     AdviStep,
     StepCache,
     fit_advi,
-    iter_minibatches,
     padded_rows,
 )
 from skbnn._likelihoods import BernoulliLikelihood
+from skbnn._minibatches import iter_minibatches
 from skbnn._model import build_model
 from skbnn._networks import MLPNetwork
 from skbnn._progress import progress_bar, wants_progress_bar
