@@ -46,7 +46,7 @@ def test_conv2d_and_max_pool_match_a_direct_computation():
     k = pt.tensor("k", shape=(4, 3, 2, 5))
     b = pt.vector("b", shape=(5,))
     conv = conv2d(x, k, b)
-    outputs = pytensor.function([x, k, b], [conv, max_pool2d(conv, 2, 2)])
+    outputs = pytensor.function([x, k, b], [conv, max_pool2d(conv, 2, 2)], mode="JAX")
     convolved, pooled = outputs(images, kernel, bias)
     expected = _reference_conv(images, kernel, bias)
     assert_allclose(convolved, expected, atol=1e-10)
@@ -63,9 +63,9 @@ def test_conv2d_broadcasts_over_a_draws_axis():
     x = pt.tensor("x", shape=(None, 6, 7, 1))
     k = pt.tensor("k", shape=(None, 3, 3, 1, 4))
     b = pt.matrix("b", shape=(None, 4))
-    outputs = pytensor.function([x, k, b], max_pool2d(conv2d(x, k, b), 2, 2))(
-        images, kernels, biases
-    )
+    outputs = pytensor.function(
+        [x, k, b], max_pool2d(conv2d(x, k, b), 2, 2), mode="JAX"
+    )(images, kernels, biases)
     assert outputs.shape == (3, 2, 2, 2, 4)
     for draw in range(3):
         expected = _reference_conv(images, kernels[draw], biases[draw])
