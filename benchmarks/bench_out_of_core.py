@@ -1,7 +1,7 @@
 """Fit on data larger than the memory the fit uses: an np.memmap and a Dask array.
 
-Writes a generated regression data set of ``--gigabytes`` GB of float32 rows
-(``--n-features`` features, a smooth nonlinear target plus noise) to
+Writes a generated regression data set of ``--gigabytes`` GB (default 5) of
+float32 rows (``--n-features`` features, a smooth nonlinear target plus noise) to
 ``--work-dir`` as a ``.npy`` file, then fits ``BayesianMLPRegressor`` (the
 package's defaults, ``max_iter=--epochs``) on it in a child process under
 ``/usr/bin/time -v`` three times:
@@ -10,7 +10,7 @@ package's defaults, ``max_iter=--epochs``) on it in a child process under
   Python, JAX and PyMC take before any data;
 - ``memmap``: ``X = np.load(path, mmap_mode="r")``;
 - ``dask``: a Dask array reading the same file chunk by chunk with plain file
-  reads (``np.fromfile``), in chunks of 64 MiB.
+  reads (``np.fromfile``), in chunks of 8 MiB.
 
 Prints for each the peak resident memory (the "Maximum resident set size" of
 ``time -v``), the fit time, the rows read per second and the test R^2 on
@@ -67,7 +67,7 @@ def generate(work_dir, gigabytes, n_features):
     return path
 
 
-def dask_from_npy(path, chunk_bytes=2**26):
+def dask_from_npy(path, chunk_bytes=2**23):
     """A Dask array over a .npy file, each chunk read with np.fromfile."""
     import dask
     import dask.array as da
@@ -160,7 +160,7 @@ def run_child(path, kind, epochs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/skbnn-ooc"))
-    parser.add_argument("--gigabytes", type=float, default=4.0)
+    parser.add_argument("--gigabytes", type=float, default=5.0)
     parser.add_argument("--n-features", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--kinds", nargs="+", default=["floor", "memmap", "dask"])

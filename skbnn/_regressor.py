@@ -269,21 +269,25 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
                 f"{type(self).__name__} needs numeric regression targets, got y "
                 f"of dtype {y.dtype}."
             )
-        y = y.astype(np.float64).reshape(y.shape[0], -1)
+        # Statistics and the encoding in float64, without a float64 copy of
+        # a y that may be as long as data read from disk.
+        y = y.reshape(y.shape[0], -1)
         if reset:
             self.n_outputs_ = y.shape[1]
             self._y_mean = np.zeros(self.n_outputs_)
             self._y_scale = np.ones(self.n_outputs_)
             if self.normalize_y:
-                self._y_mean = y.mean(axis=0)
-                std = y.std(axis=0)
+                self._y_mean = y.mean(axis=0, dtype=np.float64)
+                std = y.std(axis=0, dtype=np.float64)
                 self._y_scale = np.where(std > 0, std, 1.0)
         elif y.shape[1] != self.n_outputs_:
             raise ValueError(
                 "warm_start can only be used with the number of targets of the "
                 f"previous call to fit: {self.n_outputs_}, got {y.shape[1]}."
             )
-        return ((y - self._y_mean) / self._y_scale).astype(DTYPE)
+        encoded = y - self._y_mean
+        encoded /= self._y_scale
+        return encoded.astype(DTYPE)
 
     def _likelihood(self):
         return NormalLikelihood(
