@@ -302,7 +302,8 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
         steps_per_epoch = -(-n_samples // batch_size)
 
         with device_context(self.device) as device:
-            key = (network, self.prior, self.prior_scale, likelihood, DTYPE, device)
+            # The prior scale is an input of the step: not part of the key.
+            key = (network, self.prior, likelihood, DTYPE, device)
 
             def build_step():
                 start = time.perf_counter()
@@ -341,7 +342,12 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
                         if warm
                         else self._initial_posterior(network, run_init_seed)
                     )
-                    step.reset(initial_posterior, INITIAL_STD, seed=run_advi_seed)
+                    step.reset(
+                        initial_posterior,
+                        INITIAL_STD,
+                        seed=run_advi_seed,
+                        prior_scale=self.prior_scale,
+                    )
                     progress = (
                         progress_bar(self.max_iter, steps_per_epoch)
                         if wants_progress_bar(self.verbose)

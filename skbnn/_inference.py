@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
+from pymc.initial_point import make_initial_point_fn
 from pytensor.graph.replace import graph_replace
 from pytensor.tensor.random.type import RandomType
 
@@ -135,8 +136,14 @@ class AdviStep:
     def _compile(self, batch_model, mode):
         model = batch_model.model
         dtype = batch_model.X_batch.dtype
-        initial_point = model.initial_point()
-        self.means, self.rhos, self.initial_means = {}, {}, {}
+        self._prior_scale = batch_model.prior_scale
+        # The initial point of the variables outside the network (a learned
+        # prior scale) follows the prior scale set at each reset.
+        self._initial_point = make_initial_point_fn(
+            model=model, return_transformed=True
+        )
+        initial_point = self._initial_point(0)
+        self.means, self.rhos = {}, {}
         draws, entropy, rng_updates = {}, 0.0, {}
         for value in model.value_vars:
             start = np.asarray(initial_point[value.name], dtype=dtype)
@@ -150,7 +157,6 @@ class AdviStep:
             draws[value] = mean + std * noise
             entropy = entropy + pt.log(std).sum()
             self.means[value.name], self.rhos[value.name] = mean, rho
-            self.initial_means[value.name] = start
         prior_logp = model.logp(vars=model.free_RVs, sum=True, jacobian=True)
         (row_logp,) = model.logp(vars=model.observed_RVs, sum=False)
         if row_logp.ndim > 1:  # one column per regression target
@@ -172,7 +178,7 @@ class AdviStep:
             mode=mode,
         )
 
-    def reset(self, posterior, default_std, seed):
+    def reset(self, posterior, default_std, seed, prior_scale=None):
         """Start a new fit: set ``q``, clear Adam's state, reseed the draws.
 
         Parameters
@@ -185,9 +191,14 @@ class AdviStep:
             whose means start at the model's initial point.
         seed : int
             Seed of the Monte Carlo draws.
+        prior_scale : float, default=None
+            Scale of the weight prior; None keeps the current one.
         """
+        if prior_scale is not None:
+            self._prior_scale.set_value(np.asarray(prior_scale, dtype=self.dtype))
+        initial_point = self._initial_point(0)
         for name, mean_variable in self.means.items():
-            mean, std = posterior.get(name, (self.initial_means[name], default_std))
+            mean, std = posterior.get(name, (initial_point[name], default_std))
             shape = mean_variable.type.shape
             mean_variable.set_value(np.broadcast_to(mean, shape).astype(self.dtype))
             self.rhos[name].set_value(

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+import numpy as np
 import pymc as pm
 import pytensor
 import pytensor.tensor as pt
@@ -26,11 +27,16 @@ class BatchModel:
         Symbolic minibatch of inputs.
     y_batch : TensorVariable
         Symbolic minibatch of targets, encoded for the likelihood.
+    prior_scale : SharedVariable
+        Scale of the weight prior. A shared variable rather than a constant,
+        so that a refit with another scale (a grid search over it) compiles
+        nothing.
     """
 
     model: pm.Model
     X_batch: pt.TensorVariable
     y_batch: pt.TensorVariable
+    prior_scale: pytensor.compile.SharedVariable
 
 
 def build_model(network, *, prior, prior_scale, likelihood, dtype):
@@ -43,7 +49,7 @@ def build_model(network, *, prior, prior_scale, likelihood, dtype):
     prior : str
         Weight prior, a key of ``skbnn._priors.PRIORS``.
     prior_scale : float
-        Scale passed to the prior.
+        Initial value of the prior's scale, ``batch_model.prior_scale``.
     likelihood : object
         One of the likelihoods of ``skbnn._likelihoods``.
     dtype : str
@@ -58,9 +64,10 @@ def build_model(network, *, prior, prior_scale, likelihood, dtype):
         n_features = network.n_features
         X_batch = pt.matrix("X_batch", shape=(None, n_features), dtype=dtype)
         y_batch = likelihood.target_variable("y_batch", dtype)
+        scale = pytensor.shared(np.asarray(prior_scale, dtype=dtype), "prior_scale")
         params = {
-            name: make_prior(name, shape, prior_scale)
+            name: make_prior(name, shape, scale)
             for name, shape, _ in network.parameters()
         }
         likelihood.observe(network.forward(X_batch, params), y_batch)
-    return BatchModel(model, X_batch, y_batch)
+    return BatchModel(model, X_batch, y_batch, scale)

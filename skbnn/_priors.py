@@ -2,6 +2,7 @@
 
 Each prior is a function ``prior(name, shape, scale)`` that, inside a
 ``pm.Model`` context, creates and returns the PyMC random variable ``name``.
+``scale`` may be a symbolic scalar (the model's shared ``prior_scale``).
 """
 
 import math
@@ -19,7 +20,7 @@ def normal_prior(name, shape, scale):
         Name of the random variable.
     shape : tuple of int
         Its shape.
-    scale : float
+    scale : float or scalar TensorVariable
         Prior standard deviation.
 
     Returns
@@ -41,7 +42,7 @@ def hierarchical_prior(name, shape, scale):
         Name of the random variable; its scale is named ``name + "_scale"``.
     shape : tuple of int
         Its shape.
-    scale : float
+    scale : float or scalar TensorVariable
         Standard deviation of the HalfNormal hyperprior.
 
     Returns
@@ -91,7 +92,7 @@ def scale_mixture_prior(name, shape, scale):
         Name of the random variable.
     shape : tuple of int
         Its shape.
-    scale : float
+    scale : float or scalar TensorVariable
         Standard deviation of the wide component.
 
     Returns

@@ -290,3 +290,24 @@ def test_progress_bar_draws_with_rich():
     with progress_bar(2, 3) as advance:
         for epoch in [1, 1, 1, 2, 2, 2]:
             advance(epoch)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("prior", ["normal", "hierarchical"])
+def test_prior_scale_is_an_input_of_the_cached_step(moons, prior, monkeypatch):
+    X, X_test, y, _ = moons
+    params = dict(hidden_layer_sizes=(4,), prior=prior, max_iter=20, random_state=0)
+    cache = StepCache()
+    monkeypatch.setattr(base, "STEP_CACHE", cache)
+    BayesianMLPClassifier(**params, prior_scale=1.0).fit(X, y)
+    after_another_scale = BayesianMLPClassifier(**params, prior_scale=0.1).fit(X, y)
+    # One compiled step served both scales ...
+    assert len(cache) == 1
+    # ... and the second fit is the one a fresh process makes.
+    monkeypatch.setattr(base, "STEP_CACHE", StepCache())
+    fresh = BayesianMLPClassifier(**params, prior_scale=0.1).fit(X, y)
+    assert_array_equal(
+        after_another_scale.predict_proba(X_test), fresh.predict_proba(X_test)
+    )
+    wide = BayesianMLPClassifier(**params, prior_scale=1.0).fit(X, y)
+    assert not np.array_equal(wide.predict_proba(X_test), fresh.predict_proba(X_test))
