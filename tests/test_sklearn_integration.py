@@ -40,7 +40,7 @@ def test_grid_search_in_parallel(unscaled_moons):
             "bayesianmlpclassifier__hidden_layer_sizes": [(2,), (8,)],
             "bayesianmlpclassifier__prior": ["normal", "hierarchical"],
         },
-        cv=2,
+        cv=3,
         n_jobs=2,
     )
     grid.fit(X, y)
