@@ -427,7 +427,7 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
         self.loss_curve_ = [*previous_curve, *result.loss_curve]
         # Every validation score may be NaN, and an interrupt may come before
         # the first epoch ends; keep the last posterior then.
-        self.posterior_ = stopping.best_posterior or result.posterior
+        self.posterior_ = dict(stopping.best_posterior or result.posterior)
         if self.early_stopping:
             self.best_loss_ = None
             self.validation_scores_ = stopping.validation_scores

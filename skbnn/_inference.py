@@ -8,6 +8,7 @@ fold, a warm start) compiles nothing.
 """
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -236,13 +237,33 @@ class AdviStep:
         -------
         posterior : dict of str to (ndarray, ndarray)
         """
-        return {
-            name: (
-                np.asarray(mean.get_value(), dtype=np.float64),
-                _softplus(np.asarray(self.rhos[name].get_value(), dtype=np.float64)),
-            )
-            for name, mean in self.means.items()
-        }
+        return dict(self.snapshot())
+
+    def snapshot(self):
+        """Return the current posterior, converted to numpy only when read.
+
+        The stopping rule keeps the best posterior it sees, which on small
+        data is a new one almost every step; converting each would cost more
+        than the step. The JAX linker replaces the arrays of the variational
+        parameters at each step instead of writing into them, so holding on
+        to the current ones copies nothing.
+
+        Returns
+        -------
+        posterior : PosteriorSnapshot
+        """
+        # borrow=True hands out the stored arrays; other linkers update
+        # them in place, so they are copied there.
+        borrow = self._mode == "JAX"
+        return PosteriorSnapshot(
+            {
+                name: (
+                    mean.get_value(borrow=borrow),
+                    self.rhos[name].get_value(borrow=borrow),
+                )
+                for name, mean in self.means.items()
+            }
+        )
 
     def is_finite(self):
         """Whether every variational parameter is finite."""
@@ -250,6 +271,39 @@ class AdviStep:
             np.isfinite(np.asarray(variable.get_value())).all()
             for variable in [*self.means.values(), *self.rhos.values()]
         )
+
+
+class PosteriorSnapshot(Mapping):
+    """A posterior read lazily: means and softplus-parametrised stds.
+
+    Maps each variable name to its (mean, std) as float64 numpy arrays,
+    converted from the stored ``(mean, rho)`` arrays on first access.
+    """
+
+    def __init__(self, means_and_rhos):
+        self._means_and_rhos = means_and_rhos
+        self._posterior = None
+
+    def _converted(self):
+        if self._posterior is None:
+            self._posterior = {
+                name: (
+                    np.asarray(mean, dtype=np.float64),
+                    _softplus(np.asarray(rho, dtype=np.float64)),
+                )
+                for name, (mean, rho) in self._means_and_rhos.items()
+            }
+            self._means_and_rhos = None
+        return self._posterior
+
+    def __getitem__(self, name):
+        return self._converted()[name]
+
+    def __iter__(self):
+        return iter(self._converted())
+
+    def __len__(self):
+        return len(self._converted())
 
 
 def _rng_converter(mode):
@@ -407,7 +461,7 @@ def fit_advi(
                 losses.append(loss)
             result.loss_curve.append(float(np.mean(losses)) / total_weight)
             if on_epoch_end is not None and on_epoch_end(
-                result.loss_curve[-1], step.read
+                result.loss_curve[-1], step.snapshot
             ):
                 result.stopped = True
                 break
