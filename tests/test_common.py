@@ -4,13 +4,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skbnn import BayesianConvClassifier, BayesianMLPClassifier, BayesianMLPRegressor
 
 ESTIMATORS = [
-    BayesianMLPClassifier(hidden_layer_sizes=(8,), max_iter=300, n_posterior_draws=30),
-    BayesianMLPRegressor(hidden_layer_sizes=(8,), max_iter=300, n_posterior_draws=30),
+    BayesianMLPClassifier(hidden_layer_sizes=(8,), max_iter=100, n_posterior_draws=30),
+    BayesianMLPRegressor(hidden_layer_sizes=(8,), max_iter=100, n_posterior_draws=30),
     # Tabular rows are 1 x n_features images: the kernel slides along the row.
     BayesianConvClassifier(
         conv_layers=((4, 3),),
         hidden_layer_sizes=(8,),
-        max_iter=300,
+        max_iter=100,
         n_posterior_draws=30,
     ),
 ]
