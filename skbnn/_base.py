@@ -240,7 +240,10 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
         Parameters
         ----------
         X : {array-like, dataframe} of shape (n_samples, n_features)
-            Training inputs.
+            Training inputs. An ``np.memmap`` or a Dask array is not loaded:
+            it is validated block by block, and the minibatches come from a
+            buffer of blocks picked at random (see the README's "Data larger
+            than memory"); the predictions read such inputs block by block too.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Training targets.
         sample_weight : array-like of shape (n_samples,), default=None
