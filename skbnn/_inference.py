@@ -144,20 +144,28 @@ class AdviStep:
             model=model, return_transformed=True
         )
         initial_point = self._initial_point(0)
-        self.means, self.rhos = {}, {}
-        draws, entropy, rng_updates = {}, 0.0, {}
+        # All variables side by side in one flat mean and one flat rho vector,
+        # drawn with one Gaussian: one Adam update and one random draw instead
+        # of one per variable keep the compiled graph small (compiling it
+        # dominates a cold fit on small data).
+        self._layout, size = [], 0
         for value in model.value_vars:
-            start = np.asarray(initial_point[value.name], dtype=dtype)
-            mean = pytensor.shared(start, name=f"{value.name}_mu", shape=start.shape)
-            rho = pytensor.shared(
-                np.zeros_like(start), name=f"{value.name}_rho", shape=start.shape
+            shape = np.shape(initial_point[value.name])
+            n_entries = int(np.prod(shape, dtype=int))
+            self._layout.append((value.name, slice(size, size + n_entries), shape))
+            size += n_entries
+        self._mean = pytensor.shared(np.zeros(size, dtype), "advi_mu", shape=(size,))
+        self._rho = pytensor.shared(np.zeros(size, dtype), "advi_rho", shape=(size,))
+        std = pt.softplus(self._rho)
+        noise, rng, next_rng = _standard_normal((size,), dtype)
+        flat_draw = self._mean + std * noise
+        draws = {
+            value: flat_draw[entries].reshape(shape)
+            for value, (_, entries, shape) in zip(
+                model.value_vars, self._layout, strict=True
             )
-            std = pt.softplus(rho)
-            noise, rng, next_rng = _standard_normal(start.shape, dtype)
-            rng_updates[rng] = next_rng
-            draws[value] = mean + std * noise
-            entropy = entropy + pt.log(std).sum()
-            self.means[value.name], self.rhos[value.name] = mean, rho
+        }
+        entropy = pt.log(std).sum()
         prior_logp = model.logp(vars=model.free_RVs, sum=True, jacobian=True)
         (row_logp,) = model.logp(vars=model.observed_RVs, sum=False)
         if row_logp.ndim > 1:  # one column per regression target
@@ -168,10 +176,10 @@ class AdviStep:
         row_weights = pt.vector("row_weights", dtype=dtype)
         learning_rate = pt.scalar("learning_rate", dtype=dtype)
         loss = -(prior_logp + pt.dot(row_weights, row_logp) + entropy)
-        params = [*self.means.values(), *self.rhos.values()]
+        params = [self._mean, self._rho]
         updates = _adam_updates(loss, params, learning_rate)
         self._adam_state = [var for var in updates if var not in params]
-        updates.update(rng_updates)
+        updates[rng] = next_rng
         self._function = pytensor.function(
             [batch_model.X_batch, batch_model.y_batch, row_weights, learning_rate],
             loss,
@@ -198,13 +206,14 @@ class AdviStep:
         if prior_scale is not None:
             self._prior_scale.set_value(np.asarray(prior_scale, dtype=self.dtype))
         initial_point = self._initial_point(0)
-        for name, mean_variable in self.means.items():
+        means = np.empty(self._mean.type.shape, dtype=self.dtype)
+        stds = np.empty_like(means)
+        for name, entries, shape in self._layout:
             mean, std = posterior.get(name, (initial_point[name], default_std))
-            shape = mean_variable.type.shape
-            mean_variable.set_value(np.broadcast_to(mean, shape).astype(self.dtype))
-            self.rhos[name].set_value(
-                _inverse_softplus(np.broadcast_to(std, shape)).astype(self.dtype)
-            )
+            means[entries] = np.broadcast_to(mean, shape).ravel()
+            stds[entries] = np.broadcast_to(std, shape).ravel()
+        self._mean.set_value(means)
+        self._rho.set_value(_inverse_softplus(stds).astype(self.dtype))
         for variable in self._adam_state:
             variable.set_value(np.zeros_like(np.asarray(variable.get_value())))
         self._reseed(seed)
@@ -256,20 +265,16 @@ class AdviStep:
         # them in place, so they are copied there.
         borrow = self._mode == "JAX"
         return PosteriorSnapshot(
-            {
-                name: (
-                    mean.get_value(borrow=borrow),
-                    self.rhos[name].get_value(borrow=borrow),
-                )
-                for name, mean in self.means.items()
-            }
+            self._mean.get_value(borrow=borrow),
+            self._rho.get_value(borrow=borrow),
+            self._layout,
         )
 
     def is_finite(self):
         """Whether every variational parameter is finite."""
         return all(
             np.isfinite(np.asarray(variable.get_value())).all()
-            for variable in [*self.means.values(), *self.rhos.values()]
+            for variable in [self._mean, self._rho]
         )
 
 
@@ -280,20 +285,20 @@ class PosteriorSnapshot(Mapping):
     converted from the stored ``(mean, rho)`` arrays on first access.
     """
 
-    def __init__(self, means_and_rhos):
-        self._means_and_rhos = means_and_rhos
+    def __init__(self, mean, rho, layout):
+        self._flat = mean, rho
+        self._layout = layout
         self._posterior = None
 
     def _converted(self):
         if self._posterior is None:
+            mean, rho = (np.asarray(flat, dtype=np.float64) for flat in self._flat)
+            std = _softplus(rho)
             self._posterior = {
-                name: (
-                    np.asarray(mean, dtype=np.float64),
-                    _softplus(np.asarray(rho, dtype=np.float64)),
-                )
-                for name, (mean, rho) in self._means_and_rhos.items()
+                name: (mean[entries].reshape(shape), std[entries].reshape(shape))
+                for name, entries, shape in self._layout
             }
-            self._means_and_rhos = None
+            self._flat = None
         return self._posterior
 
     def __getitem__(self, name):
