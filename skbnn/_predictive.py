@@ -3,8 +3,10 @@
 Weights are drawn from the mean-field posterior in chunks of draws and pushed
 through one compiled forward pass per chunk, vectorised over the draws. The
 draws depend only on the seed and the chunk, never on ``X``, so predicting a
-subset of rows gives the rows of predicting them all, to float32 rounding
-(matrix products over blocks of another size may round differently).
+subset of rows, or the rows in another order, gives the same numbers: row
+blocks are padded to a power of two rows, so every row goes through the same
+compiled code (a matrix product may round a row differently when it falls in
+a partial tile) and a few compiled shapes serve every number of rows.
 """
 
 import functools
@@ -27,6 +29,10 @@ _VECTORISE_DRAWS_BELOW = 2**18
 # networks, many draws and many rows.
 _SAMPLED_WEIGHTS_BUDGET = 2**22
 _ACTIVATIONS_BUDGET = 2**23
+
+# Fewest rows of a block: a multiple of the matrix-product tiles, which are
+# 8 rows or fewer on CPUs.
+_MIN_BLOCK_ROWS = 8
 
 
 @functools.cache
@@ -55,6 +61,15 @@ def _chunk_size(n_draws, n_weights):
     most = max(1, _SAMPLED_WEIGHTS_BUDGET // n_weights)
     n_chunks = -(-n_draws // most)
     return -(-n_draws // n_chunks)
+
+
+def _block_rows(n_rows, most_rows):
+    """Rows of the compiled block for ``n_rows``: a power of two, at least 8."""
+    return max(_MIN_BLOCK_ROWS, min(most_rows, 1 << (n_rows - 1).bit_length()))
+
+
+def _floor_power_of_two(n):
+    return 1 << (max(1, n).bit_length() - 1)
 
 
 def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mode):
@@ -94,8 +109,13 @@ def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mod
     forward = _compiled_forward(
         network, inverse_link, mode, dtype.name, chunk_size if over_draws else None
     )
-    rows_per_block = max(
-        1, _ACTIVATIONS_BUDGET // (chunk_size * network.activations_per_row)
+    rows_per_block = _floor_power_of_two(
+        _ACTIVATIONS_BUDGET // (chunk_size * network.activations_per_row)
+    )
+    n_samples, n_features = X.shape
+    block = np.zeros(
+        (_block_rows(min(n_samples, rows_per_block), rows_per_block), n_features),
+        dtype=dtype,
     )
     for chunk, first_draw in enumerate(range(0, n_draws, chunk_size)):
         # Every chunk samples chunk_size draws, so one compiled function
@@ -109,8 +129,11 @@ def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mod
             noise *= std.astype(dtype)
             noise += mean.astype(dtype)
             weights.append(noise if over_draws else noise[0])
-        for rows in gen_batches(X.shape[0], rows_per_block):
-            outputs = np.asarray(forward(X[rows], *weights))
+        for rows in gen_batches(n_samples, rows_per_block):
+            n_rows = rows.stop - rows.start
+            padded = block[: _block_rows(n_rows, rows_per_block)]
+            padded[:n_rows] = X[rows]
+            outputs = np.asarray(forward(padded, *weights))[..., :n_rows, :]
             yield draws, rows, outputs[:n_used] if over_draws else outputs[None]
 
 
