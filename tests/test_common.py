@@ -33,4 +33,11 @@ def _expected_failed_checks(estimator):
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
+    reason = _expected_failed_checks(estimator).get(
+        getattr(check, "func", check).__name__
+    )
+    if reason:
+        # Known to fail, for the reason given; the marker does not assert
+        # that it fails, and running it took about a minute of the suite.
+        pytest.xfail(reason)
     check(estimator)
