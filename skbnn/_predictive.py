@@ -109,8 +109,11 @@ def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mod
     forward = _compiled_forward(
         network, inverse_link, mode, dtype.name, chunk_size if over_draws else None
     )
-    rows_per_block = _floor_power_of_two(
-        _ACTIVATIONS_BUDGET // (chunk_size * network.activations_per_row)
+    rows_per_block = max(
+        _MIN_BLOCK_ROWS,
+        _floor_power_of_two(
+            _ACTIVATIONS_BUDGET // (chunk_size * network.activations_per_row)
+        ),
     )
     n_samples, n_features = X.shape
     block = np.zeros(
