@@ -63,6 +63,31 @@ def test_objective_estimates_the_full_data_elbo_on_minibatches(moons):
     assert abs(full - mini) < 0.05 * abs(full)
 
 
+def test_reset_and_read_place_every_variable_in_its_vector():
+    # (200, 100, 1): coef_0 has a vector of its own, the rest share one.
+    batch_model = build_model(
+        MLPNetwork((200, 100, 1), "tanh"),
+        prior="hierarchical",
+        prior_scale=1.0,
+        likelihood=BernoulliLikelihood(),
+        dtype="float32",
+    )
+    with device_context("cpu"):
+        step = AdviStep(batch_model, mode="JAX")
+    assert len({index for _, index, _, _ in step._layout}) == 2
+    rng = np.random.default_rng(0)
+    posterior = {
+        name: (rng.normal(size=mean.shape), rng.uniform(0.1, 1.0, size=mean.shape))
+        for name, (mean, _) in step.read().items()
+    }
+    step.reset(posterior, 0.05, seed=0)
+    read = step.read()
+    assert list(read) == [value.name for value in batch_model.model.value_vars]
+    for name, (mean, std) in posterior.items():
+        np.testing.assert_allclose(read[name][0], mean, rtol=1e-6)
+        np.testing.assert_allclose(read[name][1], std, rtol=1e-5)
+
+
 class _RecordingStep:
     """Stands in for AdviStep and records what fit_advi feeds it."""
 
