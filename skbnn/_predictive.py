@@ -117,7 +117,7 @@ def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mod
     )
     n_samples, n_features = X.shape
     block = np.zeros(
-        (_block_rows(min(n_samples, rows_per_block), rows_per_block), n_features),
+        (_block_rows(n_samples, rows_per_block), n_features),
         dtype=dtype,
     )
     for chunk, first_draw in enumerate(range(0, n_draws, chunk_size)):
