@@ -192,9 +192,10 @@ class BayesianConvClassifier(BaseBayesianClassifier):
 
     Notes
     -----
-    The convolutions are patches (gathered by slicing) times a weight matrix,
-    so they compile on every PyTensor backend and vectorise over posterior
-    draws at prediction.
+    The convolutions run as XLA's own convolution under PyTensor's JAX
+    backend (NumPy on other backends), and prediction evaluates many posterior
+    draws per call: one convolution with every draw's filters side by side for
+    the images, then one per draw.
 
     Examples
     --------

@@ -7,6 +7,8 @@ draws with a leading draws axis).
 
 import pytensor.tensor as pt
 
+from ._convolution import Convolution2d
+
 ACTIVATIONS = {
     "identity": lambda x: x,
     "logistic": pt.sigmoid,
@@ -63,59 +65,49 @@ def mlp(inputs, coefs, intercepts, activation):
     return outputs
 
 
-def _expand_dims(tensor, axis, times):
-    for _ in range(times):
-        tensor = pt.expand_dims(tensor, axis)
-    return tensor
-
-
-def conv2d(images, kernel, bias):
-    """Convolve (cross-correlate, valid) as patches times a weight matrix.
-
-    The patches are gathered by slicing (im2col), so the layer is plain
-    indexing and one matrix product, which every PyTensor backend compiles
-    and which broadcasts over a leading axis of posterior draws. No reshape
-    merges the samples axis with another: JAX needs the target shape of a
-    reshape known when it traces the function.
+def conv2d(images, kernel, bias=None):
+    """Convolve (cross-correlate, valid) channels-last images with a kernel.
 
     Parameters
     ----------
-    images : TensorVariable of shape (..., n_samples, height, width, channels)
-        Input feature maps, channels last, with static height and width.
-    kernel : TensorVariable of shape (..., kernel_height, kernel_width, \
+    images : TensorVariable of shape ([draws,] n_samples, height, width, \
+            channels)
+        Input feature maps, with static height and width.
+    kernel : TensorVariable of shape ([draws,] kernel_height, kernel_width, \
             channels, filters)
-        Filters, with static trailing shape.
-    bias : TensorVariable of shape (..., filters)
-        One bias per filter.
+        Filters, with static trailing shape. With a draws axis and images
+        without one, every draw filters the same images.
+    bias : TensorVariable of shape ([draws,] filters), default=None
+        One bias per filter; None adds none.
 
     Returns
     -------
-    outputs : TensorVariable of shape (..., n_samples, out_height, out_width, \
-            filters)
+    outputs : TensorVariable of shape ([draws,] n_samples, out_height, \
+            out_width, filters)
         With ``out_height = height - kernel_height + 1``, likewise the width.
     """
-    kernel_height, kernel_width, channels, filters = kernel.type.shape[-4:]
-    height, width = images.type.shape[-3:-1]
-    out_height = height - kernel_height + 1
-    out_width = width - kernel_width + 1
-    # Patch features ordered (row, column, channel), as the kernel flattens.
-    patches = pt.concatenate(
-        [
-            images[..., row : row + out_height, column : column + out_width, :]
-            for row in range(kernel_height)
-            for column in range(kernel_width)
-        ],
-        axis=-1,
-    )
-    leading = [kernel.shape[i] for i in range(kernel.ndim - 4)]
-    matrix = kernel.reshape(
-        (*leading, kernel_height * kernel_width * channels, filters)
-    )
-    # matmul multiplies the trailing (columns, patch features) matrices; unit
-    # axes for (samples, rows) broadcast the kernel over them, and the patches
-    # over the draws axis when there is one.
-    outputs = pt.matmul(patches, _expand_dims(matrix, -3, 2))
-    return outputs + _expand_dims(bias, -2, 3)
+    outputs = Convolution2d()(images, kernel)
+    return outputs if bias is None else add_channel_bias(outputs, bias)
+
+
+def add_channel_bias(images, bias):
+    """Add one bias per channel to feature maps.
+
+    Parameters
+    ----------
+    images : TensorVariable of shape ([draws,] n_samples, height, width, \
+            channels)
+        Feature maps.
+    bias : TensorVariable of shape ([draws,] channels)
+        Biases; those of each draw broadcast over samples, rows and columns.
+
+    Returns
+    -------
+    outputs : TensorVariable, shaped as ``images``
+    """
+    for _ in range(3):
+        bias = pt.expand_dims(bias, -2)
+    return images + bias
 
 
 def max_pool2d(images, pool_height, pool_width):

@@ -8,7 +8,7 @@ new description, not a fork of fitting and prediction.
 from dataclasses import dataclass
 from itertools import pairwise
 
-from ._layers import ACTIVATIONS, conv2d, max_pool2d, mlp
+from ._layers import ACTIVATIONS, add_channel_bias, conv2d, max_pool2d, mlp
 
 # Side of the square max-pooling window after each convolution.
 POOL_SIZE = 2
@@ -186,10 +186,8 @@ class ConvNetwork:
         """int: most floats one sample's activations take in any layer."""
         per_row = [max(self._dense_layer_units())]
         for shape in self.layer_shapes():
-            out_height, out_width, _ = shape.conv_output
-            kernel_height, kernel_width, channels, filters = shape.kernel
-            patch_features = kernel_height * kernel_width * channels
-            per_row.append(out_height * out_width * max(patch_features, filters))
+            out_height, out_width, filters = shape.conv_output
+            per_row.append(out_height * out_width * filters)
         return max(per_row)
 
     def parameters(self):
@@ -229,10 +227,10 @@ class ConvNetwork:
         hidden = ACTIVATIONS[self.activation]
         outputs = inputs.reshape((inputs.shape[0], *self.input_shape))
         for layer, shape in enumerate(self.layer_shapes()):
-            outputs = hidden(
-                conv2d(outputs, params[coef_name(layer)], params[intercept_name(layer)])
-            )
-            outputs = max_pool2d(outputs, *shape.pool)
+            # Pooling first, then bias and activation: the same numbers, as
+            # both are non-decreasing, on a quarter of the values.
+            outputs = max_pool2d(conv2d(outputs, params[coef_name(layer)]), *shape.pool)
+            outputs = hidden(add_channel_bias(outputs, params[intercept_name(layer)]))
         # Flatten each sample's feature maps, keeping any leading draws axis.
         # JAX needs the target shape as constants and input shapes, not shapes
         # derived by broadcasting: the draws come from the first kernel, the

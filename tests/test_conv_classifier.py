@@ -97,6 +97,39 @@ def test_conv_network_shapes_and_window_cropping():
     assert shape.output == (1, 1, 3)
 
 
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_conv_network_forward_matches_a_direct_computation(activation):
+    # Two blocks, so prediction's draws axis meets both forms of the
+    # convolution: draws filtering shared images, and each draw its own.
+    network = ConvNetwork((9, 8, 2), ((3, 3), (4, 2)), (5, 3), activation)
+    rng = np.random.default_rng(5)
+    n_draws, n_samples = 4, 3
+    params = {
+        name: rng.normal(size=(n_draws, *shape))
+        for name, shape, _ in network.parameters()
+    }
+    X = rng.normal(size=(n_samples, network.n_features))
+    x = pt.matrix("x")
+    symbolic = {name: pt.tensor(name, shape=value.shape) for name, value in params.items()}
+    outputs = pytensor.function(
+        [x, *symbolic.values()], network.forward(x, symbolic), mode="JAX"
+    )(X, *params.values())
+    hidden = {"relu": lambda a: np.maximum(a, 0), "tanh": np.tanh}[activation]
+    for draw in range(n_draws):
+        p = {name: value[draw] for name, value in params.items()}
+        maps = X.reshape(n_samples, 9, 8, 2)
+        for layer, shape in enumerate(network.layer_shapes()):
+            maps = hidden(_reference_conv(maps, p[f"coef_{layer}"], p[f"intercept_{layer}"]))
+            height, width = shape.output[:2]
+            rows, columns = shape.pool
+            maps = maps[:, : height * rows, : width * columns]
+            maps = maps.reshape(n_samples, height, rows, width, columns, -1)
+            maps = maps.max(axis=(2, 4))
+        flat = hidden(maps.reshape(n_samples, -1) @ p["coef_2"] + p["intercept_2"])
+        expected = flat @ p["coef_3"] + p["intercept_3"]
+        assert_allclose(outputs[draw], expected, atol=1e-10)
+
+
 @pytest.fixture(scope="module")
 def digits():
     X, y = load_digits(return_X_y=True)
