@@ -31,7 +31,7 @@ from ._predictive import (
     posterior_expectations,
     stack_draw_outputs,
 )
-from ._priors import PRIORS
+from ._priors import PRIORS, free_weight_name, weight_moments
 from ._progress import progress_bar, wants_progress_bar
 from ._stopping import StoppingRule
 
@@ -343,7 +343,9 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
                     initial_posterior = (
                         self.posterior_
                         if warm
-                        else self._initial_posterior(network, run_init_seed)
+                        else self._initial_posterior(
+                            network, run_init_seed, step.variable_names
+                        )
                     )
                     step.reset(
                         initial_posterior,
@@ -469,15 +471,17 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
             )
         return min(self.batch_size, n_samples)
 
-    def _initial_posterior(self, network, seed):
+    def _initial_posterior(self, network, seed, variable_names):
         # Glorot-uniform means as in scikit-learn's MLP (Glorot and Bengio,
         # 2010): random enough to break the symmetry between hidden units.
+        # The hierarchical prior's standardised weights start there too; its
+        # layer scales, at their prior's initial point, multiply them.
         rng = np.random.default_rng(seed)
         factor = 2.0 if self.activation == "logistic" else 6.0
         posterior = {}
         for name, shape, fan_in in network.parameters():
             bound = np.sqrt(factor / (fan_in + shape[-1]))
-            posterior[name] = (
+            posterior[free_weight_name(variable_names, name)] = (
                 rng.uniform(-bound, bound, shape),
                 INITIAL_STD_OF_BOUND * bound,
             )
@@ -553,7 +557,10 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
     def _layer_posterior(self, name_of, part):
         check_is_fitted(self)
         n_weight_layers = self._fitted_network.n_weight_layers
-        return [self.posterior_[name_of(i)][part] for i in range(n_weight_layers)]
+        return [
+            weight_moments(self.posterior_, name_of(i))[part]
+            for i in range(n_weight_layers)
+        ]
 
     @property
     def coefs_(self):

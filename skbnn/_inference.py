@@ -234,6 +234,11 @@ class AdviStep:
             mode=mode,
         )
 
+    @property
+    def variable_names(self):
+        """list of str: the value variables of the model that ``q`` covers."""
+        return [name for name, _, _, _ in self._layout]
+
     def reset(self, posterior, default_std, seed, prior_scale=None):
         """Start a new fit: set ``q``, clear Adam's state, reseed the draws.
 

@@ -10,6 +10,7 @@ a partial tile) and a few compiled shapes serve every number of rows.
 """
 
 import functools
+import math
 
 import numpy as np
 import pytensor
@@ -18,6 +19,7 @@ from scipy.special import entr
 from sklearn.utils import gen_batches
 
 from ._likelihoods import INVERSE_LINKS
+from ._priors import draw_weights
 
 # Networks with fewer weights than this are evaluated on many draws per call,
 # where call overhead would dominate; larger ones one draw per call, as JAX's
@@ -80,7 +82,8 @@ def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mod
     Parameters
     ----------
     posterior : dict of str to (ndarray, ndarray)
-        Mean and standard deviation of every parameter of ``network``.
+        Mean and standard deviation of every free variable behind the
+        parameters of ``network`` (see ``skbnn._priors.draw_weights``).
     X : ndarray of shape (n_samples, n_features)
         Inputs; their dtype is the dtype of the computation.
     network : object
@@ -105,7 +108,7 @@ def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mod
     """
     dtype = X.dtype
     names = [name for name, _, _ in network.parameters()]
-    n_weights = sum(posterior[name][0].size for name in names)
+    n_weights = sum(math.prod(shape) for _, shape, _ in network.parameters())
     over_draws = n_weights < _VECTORISE_DRAWS_BELOW
     chunk_size = _chunk_size(n_draws, n_weights)
     forward = _compiled_forward(
@@ -129,11 +132,9 @@ def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mod
         n_used = draws.stop - draws.start
         rng = np.random.default_rng([seed, chunk])
         weights = []
-        for mean, std in (posterior[name] for name in names):
-            noise = rng.standard_normal((chunk_size, *mean.shape), dtype=dtype)
-            noise *= std.astype(dtype)
-            noise += mean.astype(dtype)
-            weights.append(noise if over_draws else noise[0])
+        for name in names:
+            draws_of_name = draw_weights(posterior, name, rng, chunk_size, dtype)
+            weights.append(draws_of_name if over_draws else draws_of_name[0])
         for rows in gen_batches(n_samples, rows_per_block):
             n_rows = rows.stop - rows.start
             padded = block[: _block_rows(n_rows, rows_per_block)]

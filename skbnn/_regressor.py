@@ -40,7 +40,9 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         Prior over every weight and bias. ``"normal"`` is
         ``Normal(0, prior_scale)``; ``"hierarchical"`` is ``Normal(0, s)`` with
         one scale ``s ~ HalfNormal(prior_scale)`` per weight matrix and per
-        bias vector, learned from the data; ``"scale_mixture"`` is Bayes by
+        bias vector, learned from the data (written ``s * z`` with ``z ~
+        Normal(0, 1)``, the mean-field posterior covering ``s`` and ``z``);
+        ``"scale_mixture"`` is Bayes by
         Backprop's ``0.5 Normal(0, prior_scale) + 0.5 Normal(0, prior_scale *
         exp(-6))`` (Blundell et al., 2015).
 
@@ -123,8 +125,9 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         The fitted mean-field posterior: for each free variable of the PyMC
         model, the mean and standard deviation of its Gaussian in PyMC's
         unconstrained space. Weights are ``"coef_i"`` and ``"intercept_i"``,
-        the log noise scales ``"noise_std_log__"``; the hierarchical prior
-        adds the weights' log-scales, e.g. ``"coef_0_scale_log__"``.
+        the log noise scales ``"noise_std_log__"``. The hierarchical prior
+        writes each weight tensor as a learned scale times standard-normal
+        weights: ``"coef_0_scale_log__"`` and ``"coef_0_standardised"``.
 
     coefs_ : list of ndarray
         Posterior mean of each layer's weight matrix, shaped like

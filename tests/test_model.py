@@ -1,4 +1,5 @@
 import numpy as np
+import pymc as pm
 import pytensor
 import pytest
 from numpy.testing import assert_allclose
@@ -13,6 +14,7 @@ from skbnn._likelihoods import (
 )
 from skbnn._model import build_model
 from skbnn._networks import MLPNetwork
+from skbnn._priors import hierarchical_prior
 
 
 def _op_name(variable):
@@ -46,18 +48,25 @@ def test_every_weight_and_bias_has_a_normal_prior():
 def test_hierarchical_prior_learns_a_scale_per_weight_tensor():
     model = _build(BernoulliLikelihood(), prior="hierarchical")
     free = {rv.name: rv for rv in model.free_RVs}
-    scales = {name for name in free if name.endswith("_scale")}
-    assert scales == {
-        "coef_0_scale",
-        "intercept_0_scale",
-        "coef_1_scale",
-        "intercept_1_scale",
+    tensors = ["coef_0", "intercept_0", "coef_1", "intercept_1"]
+    assert set(free) == {f"{name}_scale" for name in tensors} | {
+        f"{name}_standardised" for name in tensors
     }
-    assert all(_op_name(free[name]) == "HalfNormalRV" for name in scales)
-    # Each weight tensor's standard deviation is its own scale variable.
-    coef_0_ancestors = set(ancestors([free["coef_0"]]))
-    assert free["coef_0_scale"] in coef_0_ancestors
-    assert free["intercept_0_scale"] not in coef_0_ancestors
+    for name in tensors:
+        assert _op_name(free[f"{name}_scale"]) == "HalfNormalRV"
+        standardised = free[f"{name}_standardised"]
+        assert _op_name(standardised) == "NormalRV"
+        mu, sigma = standardised.owner.op.dist_params(standardised.owner)
+        assert (mu.eval(), sigma.eval()) == (0.0, 1.0)
+
+
+def test_hierarchical_weights_are_scale_times_standard_normal():
+    with pm.Model() as model:
+        weights = hierarchical_prior("w", (2, 3), 1.0)
+    scale, standardised = model["w_scale"], model["w_standardised"]
+    z = np.arange(6.0).reshape(2, 3)
+    value = pytensor.function([scale, standardised], weights)([0.5], z)
+    assert_allclose(value, 0.5 * z)
 
 
 @pytest.mark.parametrize(
