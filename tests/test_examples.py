@@ -87,6 +87,23 @@ def test_mnist_example_prints_its_figures_and_a_json_line(tiny_mnist, tmp_path, 
     assert json.loads(last_line) == figures
 
 
+def test_mnist_example_with_the_hierarchical_prior_and_early_stopping(
+    tiny_mnist, tmp_path
+):
+    figures = _main("mnist_mlp.py")(
+        tiny_mnist,
+        tmp_path,
+        prior="hierarchical",
+        early_stopping=True,
+        hidden_layer_sizes=(16,),
+        epochs=30,
+        batch_size=64,
+    )
+    assert figures["prior"] == "hierarchical" and figures["early_stopping"]
+    assert figures["accuracy"] > 0.85
+    assert figures["epochs"] <= 30
+
+
 def test_mnist_conv_example_prints_its_figures_and_a_json_line(
     tiny_mnist, tmp_path, capsys, monkeypatch
 ):
@@ -116,6 +133,17 @@ MNIST_DIR = Path(__file__).parent.parent.parent / "shared" / "data" / "mnist"
 def test_mnist_mlp_example_on_full_mnist(tmp_path):
     # About 4 minutes on two cores: the 15-epoch run of the README's table.
     figures = _main("mnist_mlp.py")(MNIST_DIR, tmp_path, epochs=15)
+    assert figures["accuracy"] >= 0.98
+    assert min(figures["auroc"].values()) > 0.99
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not MNIST_DIR.is_dir(), reason="needs ../shared/data/mnist")
+def test_mnist_mlp_example_hierarchical_on_full_mnist(tmp_path):
+    # About 7 minutes on two cores: the README's hierarchical run.
+    figures = _main("mnist_mlp.py")(
+        MNIST_DIR, tmp_path, prior="hierarchical", early_stopping=True
+    )
     assert figures["accuracy"] >= 0.98
     assert min(figures["auroc"].values()) > 0.99
 
