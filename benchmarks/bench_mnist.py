@@ -8,6 +8,8 @@ with batches of 128 MNIST images:
 - a hand-written JAX reference of the same step: the same model (Normal(0, 1)
   priors, categorical likelihood), one reparametrised draw, the same dtype and
   optimiser, jitted with its buffers donated;
+- both again with the hierarchical prior (each tensor a learned scale times
+  standard-normal weights);
 - with ``--backends``, skbnn's step compiled by PyTensor's C and NUMBA
   backends and in float64 on JAX;
 - scikit-learn's ``MLPClassifier`` on the same network and batches (one
@@ -62,7 +64,7 @@ def _steps_per_second(run_step, X, y, n_steps, warmup=5):
     return n_steps / (time.perf_counter() - start)
 
 
-def skbnn_step(X, y, n_steps, mode="JAX", dtype="float32"):
+def skbnn_step(X, y, n_steps, mode="JAX", dtype="float32", prior="normal"):
     """Compile skbnn's step; return (steps/s, compile seconds)."""
     import jax
 
@@ -71,7 +73,7 @@ def skbnn_step(X, y, n_steps, mode="JAX", dtype="float32"):
         start = time.perf_counter()
         batch_model = build_model(
             MLPNetwork(UNITS, "relu"),
-            prior="normal",
+            prior=prior,
             prior_scale=1.0,
             likelihood=CategoricalLikelihood(n_outputs=10),
             dtype=dtype,
@@ -91,8 +93,12 @@ def skbnn_step(X, y, n_steps, mode="JAX", dtype="float32"):
     return rate, compile_seconds
 
 
-def reference_step(X, y, n_steps):
-    """Steps/s of a hand-written JAX ADVI step of the same model."""
+def reference_step(X, y, n_steps, prior="normal"):
+    """Steps/s of a hand-written JAX ADVI step of the same model.
+
+    With ``prior="hierarchical"`` each tensor is ``s * z``, ``z ~ Normal(0, 1)``
+    and ``s ~ HalfNormal(1)`` fitted on the log scale, as in skbnn.
+    """
     import jax
     import jax.numpy as jnp
 
@@ -101,25 +107,36 @@ def reference_step(X, y, n_steps):
     shapes = []
     for fan_in, fan_out in zip(UNITS[:-1], UNITS[1:], strict=True):
         shapes += [(fan_in, fan_out), (fan_out,)]
+    hierarchical = prior == "hierarchical"
     rho0 = float(np.log(np.expm1(1e-2)))
 
     def negative_elbo(params, key, X_batch, y_batch):
-        means, rhos = params
-        keys = jax.random.split(key, len(means))
-        weights, entropy, prior = [], 0.0, 0.0
-        for k, mean, rho in zip(keys, means, rhos, strict=True):
+        means, rhos, log_scale_means, log_scale_rhos = params
+        keys = jax.random.split(key, 2 * len(means))
+        weights, entropy, log_prior = [], 0.0, 0.0
+        for i, (mean, rho) in enumerate(zip(means, rhos, strict=True)):
             std = jax.nn.softplus(rho)
-            w = mean + std * jax.random.normal(k, mean.shape, jnp.float32)
-            weights.append(w)
+            w = mean + std * jax.random.normal(keys[2 * i], mean.shape, jnp.float32)
             entropy += jnp.sum(jnp.log(std))
-            prior += -0.5 * jnp.sum(w * w)
+            log_prior += -0.5 * jnp.sum(w * w)
+            if hierarchical:
+                scale_std = jax.nn.softplus(log_scale_rhos[i])
+                log_scale = log_scale_means[i] + scale_std * jax.random.normal(
+                    keys[2 * i + 1], (1,), jnp.float32
+                )
+                scale = jnp.exp(log_scale)
+                w = scale * w
+                entropy += jnp.sum(jnp.log(scale_std))
+                # HalfNormal(1) log-density plus the log-transform's Jacobian.
+                log_prior += jnp.sum(-0.5 * scale * scale + log_scale)
+            weights.append(w)
         hidden = X_batch
         for i in range(0, len(weights) - 2, 2):
             hidden = jax.nn.relu(hidden @ weights[i] + weights[i + 1])
         logits = hidden @ weights[-2] + weights[-1]
         log_proba = jax.nn.log_softmax(logits)
         likelihood = jnp.sum(jnp.take_along_axis(log_proba, y_batch[:, None], 1))
-        return -(prior + n_samples / BATCH_SIZE * likelihood + entropy)
+        return -(log_prior + n_samples / BATCH_SIZE * likelihood + entropy)
 
     def step(params, first, second, t, key, X_batch, y_batch):
         loss, grads = jax.value_and_grad(negative_elbo)(params, key, X_batch, y_batch)
@@ -134,9 +151,12 @@ def reference_step(X, y, n_steps):
 
     step = jax.jit(step, donate_argnums=(0, 1, 2))
     with jax.default_device(jax.devices("cpu")[0]), jax.enable_x64(False):
+        n_scales = len(shapes) if hierarchical else 0
         params = (
             [jnp.asarray(rng.uniform(-0.05, 0.05, s), jnp.float32) for s in shapes],
             [jnp.full(s, rho0, jnp.float32) for s in shapes],
+            [jnp.zeros(1, jnp.float32) for _ in range(n_scales)],
+            [jnp.full(1, rho0, jnp.float32) for _ in range(n_scales)],
         )
         state = {
             "params": params,
@@ -198,6 +218,13 @@ def main(data_dir=DEFAULT_DATA_DIR, n_steps=100, backends=False):
     figures = {}
     figures["reference_jax"] = reference_step(X, y, n_steps)
     figures["skbnn_jax_float32"], figures["compile_seconds"] = skbnn_step(X, y, n_steps)
+    figures["reference_jax_hierarchical"] = reference_step(
+        X, y, n_steps, prior="hierarchical"
+    )
+    (
+        figures["skbnn_jax_float32_hierarchical"],
+        figures["compile_seconds_hierarchical"],
+    ) = skbnn_step(X, y, n_steps, prior="hierarchical")
     if backends:
         for mode, dtype in [
             ("JAX", "float64"),
@@ -209,13 +236,21 @@ def main(data_dir=DEFAULT_DATA_DIR, n_steps=100, backends=False):
                 X, y, max(10, n_steps // 5), mode=mode, dtype=dtype
             )
     figures["mlp_classifier"] = mlp_steps_per_second(X, y)
-    reference = figures["reference_jax"]
-    for name, value in figures.items():
+    for name, value in list(figures.items()):
+        reference = figures[
+            "reference_jax_hierarchical" if "hierarchical" in name else "reference_jax"
+        ]
         if "compile" in name:
             print(f"{name}: {value:.1f} s")
         else:
             print(f"{name}: {value:.1f} steps/s ({value / reference:.2f}x reference)")
-    figures["ratio_skbnn_to_reference"] = figures["skbnn_jax_float32"] / reference
+    figures["ratio_skbnn_to_reference"] = (
+        figures["skbnn_jax_float32"] / figures["reference_jax"]
+    )
+    figures["ratio_skbnn_to_reference_hierarchical"] = (
+        figures["skbnn_jax_float32_hierarchical"]
+        / figures["reference_jax_hierarchical"]
+    )
     figures["predict_seconds"] = predict_seconds(X, y, X_test, draws=(30, 100))
     for n_draws, seconds in figures["predict_seconds"].items():
         print(
