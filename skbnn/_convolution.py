@@ -60,7 +60,9 @@ class Convolution2d(Op):
         return Apply(self, [images, kernel], [pt.tensor(dtype=dtype, shape=shape)])
 
     def _output_shape(self, images_shape, kernel_shape):
-        # Works on static shapes (None when unknown) and on symbolic ones.
+        # Static shapes, None where unknown. There is no infer_shape: the
+        # networks never ask for the shape of a convolution's output, and its
+        # signature differs between PyTensor 2 and 3.
         draws = tuple(kernel_shape[:-4])
         n_samples, height, width, _ = images_shape[-4:]
         kernel_height, kernel_width, _, filters = kernel_shape[-4:]
@@ -70,9 +72,6 @@ class Convolution2d(Op):
             for size, extent in ((height, kernel_height), (width, kernel_width))
         ]
         return (*draws, n_samples, *spatial, filters)
-
-    def infer_shape(self, fgraph, node, input_shapes):
-        return [self._output_shape(*input_shapes)]
 
     def perform(self, node, inputs, outputs):
         images, kernel = inputs
