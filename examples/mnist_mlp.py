@@ -6,11 +6,11 @@ fits it with skbnn's defaults plus four settings: batches of 128 images and
 an Adam step of 1e-3 (MNIST-sized, as for ``MLPClassifier``), an epoch budget
 (``--epochs``, default 15: later, as the posterior standard deviations keep
 growing towards the prior's, accuracy holds but the probabilities are less
-well calibrated, see the README) and 30 posterior draws at prediction instead of 100 (``--draws``;
-fewer draws predict faster with more Monte Carlo noise). ``--early-stopping``
-holds out 10% of the training images and keeps the posterior with the best
-validation log-likelihood (``MLPClassifier``, with ``--baseline``, the one
-with the best validation accuracy). It prints:
+well calibrated, see the README) and 30 posterior draws at prediction instead
+of 100 (``--draws``; fewer draws predict faster with more Monte Carlo noise).
+``--early-stopping`` holds out 10% of the training images and keeps the
+posterior with the best validation log-likelihood (``MLPClassifier``, with
+``--baseline``, the one with the best validation accuracy). It prints:
 
 - test accuracy, negative log-likelihood (NLL) and expected calibration error
   (ECE, 15 bins on the top label);

@@ -5,8 +5,9 @@ matrix is plain PyTensor, but XLA runs it at a few GFLOP/s on a CPU: copying
 the patches, eight floats at a time, costs more than the products. XLA's
 convolution ran the default conv net's prediction (10,000 MNIST digits, 100
 posterior draws) in about a fifth of the time (27 s against 142 s on two
-cores), and its ADVI step 1.7-1.9 times as fast. PyTensor has no 2-D convolution with a JAX implementation,
-so this Op supplies one; other backends run its NumPy ``perform``.
+cores), and its ADVI step 1.7-1.9 times as fast. PyTensor has no 2-D
+convolution with a JAX implementation, so this Op supplies one; other
+backends run its NumPy ``perform``.
 """
 
 import functools
@@ -108,7 +109,7 @@ class Convolution2d(Op):
 
 
 def numpy_convolution(images, kernel, full=False):
-    """What :class:`Convolution2d` computes, in NumPy.
+    """Compute what :class:`Convolution2d` computes, in NumPy.
 
     Parameters
     ----------

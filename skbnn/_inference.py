@@ -236,7 +236,7 @@ class AdviStep:
 
     @property
     def variable_names(self):
-        """list of str: the value variables of the model that ``q`` covers."""
+        """Names of the model's value variables that ``q`` covers."""
         return [name for name, _, _, _ in self._layout]
 
     def reset(self, posterior, default_std, seed, prior_scale=None):

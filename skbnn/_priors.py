@@ -152,8 +152,8 @@ def draw_weights(posterior, name, rng, n_draws, dtype):
         log_mean, log_std = _log_scale_posterior(posterior, name)
         log_scale = rng.standard_normal((n_draws, *np.shape(log_mean)), dtype=dtype)
         log_scale = log_scale * np.asarray(log_std, dtype=dtype) + log_mean
-        draws *= np.exp(log_scale).astype(dtype).reshape(
-            n_draws, *[1] * (draws.ndim - 1)
+        draws *= (
+            np.exp(log_scale).astype(dtype).reshape(n_draws, *[1] * (draws.ndim - 1))
         )
     return draws
 

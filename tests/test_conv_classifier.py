@@ -110,7 +110,9 @@ def test_conv_network_forward_matches_a_direct_computation(activation):
     }
     X = rng.normal(size=(n_samples, network.n_features))
     x = pt.matrix("x")
-    symbolic = {name: pt.tensor(name, shape=value.shape) for name, value in params.items()}
+    symbolic = {
+        name: pt.tensor(name, shape=value.shape) for name, value in params.items()
+    }
     outputs = pytensor.function(
         [x, *symbolic.values()], network.forward(x, symbolic), mode="JAX"
     )(X, *params.values())
@@ -119,7 +121,9 @@ def test_conv_network_forward_matches_a_direct_computation(activation):
         p = {name: value[draw] for name, value in params.items()}
         maps = X.reshape(n_samples, 9, 8, 2)
         for layer, shape in enumerate(network.layer_shapes()):
-            maps = hidden(_reference_conv(maps, p[f"coef_{layer}"], p[f"intercept_{layer}"]))
+            maps = hidden(
+                _reference_conv(maps, p[f"coef_{layer}"], p[f"intercept_{layer}"])
+            )
             height, width = shape.output[:2]
             rows, columns = shape.pool
             maps = maps[:, : height * rows, : width * columns]

@@ -3,7 +3,7 @@ import pymc as pm
 import pytensor
 import pytest
 from numpy.testing import assert_allclose
-from pytensor.graph.traversal import ancestors, graph_inputs
+from pytensor.graph.traversal import graph_inputs
 from scipy.special import log_softmax
 
 from skbnn._device import device_context
