@@ -82,6 +82,10 @@ class Convolution2d(Op):
         )
 
     def L_op(self, inputs, outputs, output_grads):
+        # PyTensor 2 calls L_op; PyTensor 3 calls pullback.
+        return self.pullback(inputs, outputs, output_grads)
+
+    def pullback(self, inputs, outputs, output_grads):
         images, kernel = inputs
         if self.full:
             return [
