@@ -107,8 +107,9 @@ def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mod
         Outputs for a chunk of draws; every draw appears once per row block.
     """
     dtype = X.dtype
-    names = [name for name, _, _ in network.parameters()]
-    n_weights = sum(math.prod(shape) for _, shape, _ in network.parameters())
+    parameters = network.parameters()
+    names = [name for name, _, _ in parameters]
+    n_weights = sum(math.prod(shape) for _, shape, _ in parameters)
     over_draws = n_weights < _VECTORISE_DRAWS_BELOW
     chunk_size = _chunk_size(n_draws, n_weights)
     forward = _compiled_forward(
