@@ -144,6 +144,7 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
+        "learning_rate": [StrOptions({"constant", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -171,6 +172,7 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
         prior,
         prior_scale,
         batch_size,
+        learning_rate,
         learning_rate_init,
         max_iter,
         tol,
@@ -189,6 +191,7 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
         self.prior = prior
         self.prior_scale = prior_scale
         self.batch_size = batch_size
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
         self.tol = tol
@@ -339,6 +342,8 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
                         verbose=self.verbose,
                         max_epochs=self.max_iter,
                         smoothing_window=-(-SMOOTHING_STEPS // steps_per_epoch),
+                        learning_rate_init=self.learning_rate_init,
+                        adaptive=self.learning_rate == "adaptive",
                     )
                     initial_posterior = (
                         self.posterior_
@@ -364,7 +369,7 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
                             X,
                             y,
                             batch_size=batch_size,
-                            learning_rate=self.learning_rate_init,
+                            learning_rate=stopping.next_learning_rate,
                             max_epochs=self.max_iter,
                             random_seed=run_advi_seed,
                             sample_weight=sample_weight,
@@ -449,7 +454,9 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
                 "standardise the inputs (e.g. StandardScaler in a Pipeline).",
                 ConvergenceWarning,
             )
-        elif self.n_iter_ == self.max_iter:
+        elif self.n_iter_ == self.max_iter and not stopping.reached_plateau:
+            # With the adaptive schedule, max_iter may end a refinement at a
+            # smaller step size after the fit converged: no warning then.
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",

@@ -416,7 +416,7 @@ STEP_CACHE = StepCache()
 def _divergence_error(epoch, step, loss, learning_rate):
     return ValueError(
         f"ADVI diverged: the negative ELBO became {loss} at epoch {epoch} "
-        f"(step {step}). Lower learning_rate_init (now {learning_rate}), "
+        f"(step {step}, step size {learning_rate}). Lower learning_rate_init, "
         "standardise the inputs (e.g. StandardScaler in a Pipeline), or choose "
         "a smaller prior_scale."
     )
@@ -470,8 +470,9 @@ def fit_advi(
         Training targets, encoded for the likelihood.
     batch_size : int
         Rows of a minibatch, at most ``n_samples``.
-    learning_rate : float
-        Adam's step size.
+    learning_rate : float or callable
+        Adam's step size, or a callable without arguments that returns the
+        step size of each epoch before it starts.
     max_epochs : int
         Upper bound on the number of epochs.
     random_seed : int
@@ -509,21 +510,22 @@ def fit_advi(
     y_batch = np.zeros((rows, *y.shape[1:]), dtype=y.dtype)
     rng = np.random.default_rng(random_seed)
     result = AdviResult(posterior={})
-    epoch = 0
+    epoch, rate = 0, None
     try:
         for epoch in range(1, max_epochs + 1):
+            rate = learning_rate() if callable(learning_rate) else learning_rate
             losses = []
             for indices, source, positions in iter_row_minibatches(X, batch_size, rng):
                 np.take(source, positions, axis=0, out=X_batch[:batch_size])
                 np.take(y, indices, axis=0, out=y_batch[:batch_size])
                 if sample_weight is not None:
                     row_weights[:batch_size] = scale * sample_weight[indices]
-                loss = step(X_batch, y_batch, row_weights, learning_rate)
+                loss = step(X_batch, y_batch, row_weights, rate)
                 result.n_steps += 1
                 if on_step is not None:
                     on_step(epoch)
                 if not np.isfinite(loss):
-                    raise _divergence_error(epoch, result.n_steps, loss, learning_rate)
+                    raise _divergence_error(epoch, result.n_steps, loss, rate)
                 losses.append(loss)
             result.loss_curve.append(float(np.mean(losses)) / total_weight)
             if on_epoch_end is not None and on_epoch_end(
@@ -537,5 +539,5 @@ def fit_advi(
     if step.is_finite():
         result.posterior = step.read()
     elif not result.stopped:
-        raise _divergence_error(epoch, result.n_steps, "nan", learning_rate)
+        raise _divergence_error(epoch, result.n_steps, "nan", rate)
     return result

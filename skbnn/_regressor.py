@@ -63,6 +63,18 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         Minibatch size of ADVI; ``"auto"`` is ``min(200, n_samples)``. A batch
         that covers the training set gives full-batch ADVI.
 
+    learning_rate : {"constant", "adaptive"}, default="adaptive"
+        Step-size schedule. ``"adaptive"`` is ``MLPClassifier``'s schedule:
+        each time the stopping rule (``tol``, ``n_iter_no_change``) would stop
+        fitting, the step size is divided by 5 instead, until it is at most
+        1e-6; reaching ``max_iter`` after the first division ends the fit
+        without a ``ConvergenceWarning``. Adam's steps at a constant size keep
+        the variational parameters moving; smaller steps let them settle. On
+        the UCI benchmark (``benchmarks/bench_uci.py``) it lowered the test
+        RMSE and raised the test log-likelihood on all four data sets.
+        ``"constant"`` keeps ``learning_rate_init`` and stops fitting the
+        first time the stopping rule says so.
+
     learning_rate_init : float, default=0.01
         Step size of the Adam optimiser of the variational parameters.
 
@@ -75,10 +87,12 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
     tol : float, default=1e-4
         Tolerance on the per-sample negative ELBO (or on the validation score
         with ``early_stopping``): when it does not improve by at least ``tol``
-        for more than ``n_iter_no_change`` consecutive epochs, fitting stops.
+        for more than ``n_iter_no_change`` consecutive epochs, fitting stops
+        (or, with ``learning_rate="adaptive"``, the step size drops).
 
     n_iter_no_change : int or "auto", default="auto"
-        Epochs without an improvement of ``tol`` that end fitting. ``"auto"``
+        Epochs without an improvement of ``tol`` that end fitting or, with
+        ``learning_rate="adaptive"``, divide the step size. ``"auto"``
         is 10 epochs, or as many as span 600 optimisation steps if that is
         more: the ELBO is a noisy estimate, and on small data sets, where an
         epoch is a step or two, its trend only shows over hundreds of steps.
@@ -229,6 +243,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         noise_prior_scale=1.0,
         normalize_y=True,
         batch_size="auto",
+        learning_rate="adaptive",
         learning_rate_init=0.01,
         max_iter=5000,
         tol=1e-4,
@@ -248,6 +263,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
             prior=prior,
             prior_scale=prior_scale,
             batch_size=batch_size,
+            learning_rate=learning_rate,
             learning_rate_init=learning_rate_init,
             max_iter=max_iter,
             tol=tol,

@@ -5,6 +5,10 @@ from collections import deque
 
 import numpy as np
 
+# The "adaptive" schedule of scikit-learn's SGD optimiser.
+ADAPTIVE_DIVISOR = 5.0
+MIN_ADAPTIVE_LEARNING_RATE = 1e-6
+
 
 class StoppingRule:
     """Stop when an epoch metric has not improved by ``tol`` for a while.
@@ -33,6 +37,13 @@ class StoppingRule:
     smoothing_window : int, default=1
         Epochs whose mean loss is the smoothed loss that picks the best
         posterior without a validation set and detects a runaway loss.
+    learning_rate_init : float, default=None
+        Initial step size, the first value of ``learning_rate``.
+    adaptive : bool, default=False
+        Rather than stop when the metric has not improved, divide the step
+        size by ``ADAPTIVE_DIVISOR`` and go on, until it is no larger than
+        ``MIN_ADAPTIVE_LEARNING_RATE``: ``MLPClassifier``'s "adaptive"
+        schedule.
 
     Attributes
     ----------
@@ -51,6 +62,12 @@ class StoppingRule:
         Lowest smoothed training loss seen.
     runaway : str or None
         Why the optimisation stopped when the loss ran away from its best.
+    learning_rate : float or None
+        Step size of the epochs to come.
+    reached_plateau : bool
+        Whether the metric has stopped improving at least once: the
+        optimisation has converged at ``learning_rate_init``, and any epochs
+        after that refine the posterior at smaller steps.
 
     Notes
     -----
@@ -68,6 +85,8 @@ class StoppingRule:
         verbose=False,
         max_epochs=None,
         smoothing_window=1,
+        learning_rate_init=None,
+        adaptive=False,
     ):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -79,6 +98,9 @@ class StoppingRule:
         self.best_posterior = None
         self.best_epoch = None
         self.runaway = None
+        self.learning_rate = learning_rate_init
+        self.adaptive = adaptive
+        self.reached_plateau = False
         self._recent_losses = deque(maxlen=smoothing_window)
         self.best_smoothed_loss = np.inf
         self._best_smoothed_epoch = None
@@ -119,6 +141,10 @@ class StoppingRule:
             print(f"Stopping: {self.runaway}.")
         return True
 
+    def next_learning_rate(self):
+        """Return the step size of the next epoch."""
+        return self.learning_rate
+
     def __call__(self, loss, read_posterior):
         """Record an epoch; return True when the optimisation should stop."""
         self._n_epochs += 1
@@ -143,14 +169,19 @@ class StoppingRule:
         self._no_improvement_count = 0 if improved else self._no_improvement_count + 1
         if self._no_improvement_count <= self.n_iter_no_change:
             return False
+        self.reached_plateau = True
+        metric = "Validation score" if self.validation_score else "Training loss"
+        message = (
+            f"{metric} did not improve more than tol={self.tol:f} for "
+            f"{self.n_iter_no_change} consecutive epochs."
+        )
+        if self.adaptive and self.learning_rate > MIN_ADAPTIVE_LEARNING_RATE:
+            self.learning_rate /= ADAPTIVE_DIVISOR
+            self._no_improvement_count = 0
+            if self.verbose:
+                print(f"{message} Setting learning rate to {self.learning_rate:g}.")
+            return False
         if self.verbose:
-            metric = (
-                "Training loss"
-                if self.validation_score is None
-                else ("Validation score")
-            )
-            print(
-                f"{metric} did not improve more than tol={self.tol:f} for "
-                f"{self.n_iter_no_change} consecutive epochs. Stopping."
-            )
+            reason = " Learning rate too small." if self.adaptive else ""
+            print(f"{message}{reason} Stopping.")
         return True

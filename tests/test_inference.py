@@ -226,6 +226,34 @@ def test_stopping_rule_follows_scikit_learn():
     assert rule.best_loss == 3.92
 
 
+def test_adaptive_stopping_rule_divides_the_step_size_until_it_is_tiny(capsys):
+    # MLPClassifier's "adaptive" schedule: where the constant rule would stop,
+    # divide by 5 and reset the count; stop once the step is at most 1e-6.
+    rule = StoppingRule(
+        tol=0.1,
+        n_iter_no_change=1,
+        learning_rate_init=1e-4,
+        adaptive=True,
+        verbose=True,
+    )
+    rates, stops = [], []
+    for loss in [3.0] * 9:
+        rates.append(rule.next_learning_rate())
+        stops.append(rule(loss, dict))
+    # 1e-4 -> 2e-5 -> 4e-6 -> 8e-7, which is small enough to stop at.
+    assert rates == pytest.approx([1e-4] * 3 + [2e-5] * 2 + [4e-6] * 2 + [8e-7] * 2)
+    assert stops == [False] * 8 + [True]
+    printed = capsys.readouterr().out
+    assert printed.count("Setting learning rate to") == 3
+    assert printed.rstrip().endswith("Learning rate too small. Stopping.")
+
+
+def test_constant_stopping_rule_keeps_the_step_size():
+    rule = StoppingRule(tol=0.1, n_iter_no_change=1, learning_rate_init=0.01)
+    assert [rule(3.0, dict) for _ in range(3)] == [False, False, True]
+    assert rule.next_learning_rate() == 0.01
+
+
 def test_stopping_rule_remembers_the_best_validation_posterior():
     scores = iter([0.5, 0.8, 0.7, 0.79, 0.6])
     rule = StoppingRule(
@@ -257,6 +285,45 @@ def test_fit_advi_stops_when_the_callback_says_so(moons):
     assert result.loss_curve == seen
     assert result.n_steps == 15
     assert set(result.posterior) == {"coef_0", "intercept_0", "coef_1", "intercept_1"}
+
+
+def test_fit_advi_reads_the_step_size_before_each_epoch(moons):
+    X, _, y, _ = moons
+    X, y = X.astype(np.float32), y.astype(np.int32)
+    step = _moons_step(X, units=(2, 3, 1))
+    rates = iter([0.01, 0.0])
+    asked = []
+
+    def learning_rate():
+        asked.append(next(rates))
+        return asked[-1]
+
+    with device_context("cpu"):
+        step.reset({}, 0.01, seed=0)
+        fit_advi(
+            step,
+            X,
+            y,
+            batch_size=100,
+            learning_rate=learning_rate,
+            max_epochs=1,
+            random_seed=0,
+        )
+        after_first_epoch = step.read()
+        fit_advi(
+            step,
+            X,
+            y,
+            batch_size=100,
+            learning_rate=learning_rate,
+            max_epochs=1,
+            random_seed=0,
+        )
+    assert asked == [0.01, 0.0]
+    # A step size of 0 leaves the variational parameters where they were.
+    for name, (mean, std) in step.read().items():
+        np.testing.assert_array_equal(mean, after_first_epoch[name][0])
+        np.testing.assert_array_equal(std, after_first_epoch[name][1])
 
 
 def test_verbose_reports_each_epoch_and_the_stop(capsys):

@@ -1,3 +1,5 @@
+import warnings
+
 import joblib
 import numpy as np
 import pytest
@@ -17,6 +19,28 @@ def test_fits_the_sine(sine_regressor, sine):
     X, y, _ = sine
     assert sine_regressor.score(X, y) > 0.95
     assert sine_regressor.n_iter_ < sine_regressor.max_iter
+
+
+def test_adaptive_schedule_is_the_default_and_refines_quietly(capsys):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(100, 1))
+    y = np.sin(2 * X[:, 0]) + 0.1 * rng.normal(size=100)
+    # One step per epoch: the refinements at smaller steps run into max_iter,
+    # which then ends a fit that has converged, without a ConvergenceWarning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        reg = BayesianMLPRegressor(
+            hidden_layer_sizes=(8,), verbose=True, random_state=0
+        ).fit(X, y)
+    printed = capsys.readouterr().out
+    assert reg.learning_rate == "adaptive"
+    assert "Setting learning rate to 0.002." in printed
+    assert reg.score(X, y) > 0.9
+    # The constant schedule stops at the first plateau instead.
+    constant = BayesianMLPRegressor(
+        hidden_layer_sizes=(8,), learning_rate="constant", random_state=0
+    ).fit(X, y)
+    assert constant.n_iter_ < reg.n_iter_
 
 
 def test_learns_the_noise_level(sine_regressor, sine):
