@@ -12,13 +12,16 @@ from skbnn import BayesianMLPRegressor
 @pytest.fixture(scope="module")
 def sine_regressor(sine):
     X, y, _ = sine
-    return BayesianMLPRegressor(random_state=0).fit(X, y)
+    # The default fit converges: no ConvergenceWarning, although its
+    # refinements at smaller step sizes may run until max_iter.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        return BayesianMLPRegressor(random_state=0).fit(X, y)
 
 
 def test_fits_the_sine(sine_regressor, sine):
     X, y, _ = sine
     assert sine_regressor.score(X, y) > 0.95
-    assert sine_regressor.n_iter_ < sine_regressor.max_iter
 
 
 def test_adaptive_schedule_is_the_default_and_refines_quietly(capsys):
