@@ -29,6 +29,7 @@ Run: ``python examples/mnist_mlp.py --data-dir ../shared/data/mnist``
 
 import argparse
 import json
+import math
 import time
 import warnings
 from pathlib import Path
@@ -173,10 +174,6 @@ def main(
     X_test, y_test = load_mnist(data_dir, "test")
     data = X, y, X_test, y_test
     ood_sets = out_of_distribution_sets(X_test)
-    # Early stopping holds out validation_fraction=0.1 of the rows.
-    n_train = X.shape[0] - (-(-X.shape[0] // 10) if early_stopping else 0)
-    steps_per_epoch = -(-n_train // batch_size)
-
     clf = BayesianMLPClassifier(
         hidden_layer_sizes=hidden_layer_sizes,
         prior=prior,
@@ -188,6 +185,12 @@ def main(
         device=device,
         random_state=random_state,
     )
+    # Early stopping holds out validation_fraction of the rows (rounded up,
+    # as train_test_split does); MLPClassifier's default fraction is the same.
+    n_validation = (
+        math.ceil(clf.validation_fraction * X.shape[0]) if early_stopping else 0
+    )
+    steps_per_epoch = -(-(X.shape[0] - n_validation) // batch_size)
 
     def predict_bayesian(X_):
         # Probabilities and mutual information from one pass over the draws.
