@@ -31,7 +31,7 @@ from ._predictive import (
     posterior_expectations,
     stack_draw_outputs,
 )
-from ._priors import PRIORS, free_weight_name, weight_moments
+from ._priors import PRIORS, free_weight_name, mixture_weight_moments
 from ._progress import progress_bar, wants_progress_bar
 from ._stopping import StoppingRule
 
@@ -158,6 +158,7 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
         "n_posterior_draws": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
         "n_init": [Interval(Integral, 1, None, closed="left")],
+        "ensemble_size": [Interval(Integral, 1, None, closed="left")],
         "device": [StrOptions({"cpu", "gpu", "auto"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -182,6 +183,7 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
         n_posterior_draws,
         warm_start,
         n_init,
+        ensemble_size,
         device,
         random_state,
         verbose,
@@ -201,6 +203,7 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
         self.n_posterior_draws = n_posterior_draws
         self.warm_start = warm_start
         self.n_init = n_init
+        self.ensemble_size = ensemble_size
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -262,7 +265,12 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
         self : object
             The fitted estimator.
         """
-        warm = self.warm_start and hasattr(self, "posterior_")
+        warm = self.warm_start and hasattr(self, "posteriors_")
+        if warm and self.ensemble_size < len(self.posteriors_):
+            raise ValueError(
+                f"ensemble_size={self.ensemble_size} must be larger or equal to "
+                f"len(posteriors_)={len(self.posteriors_)} when warm_start==True"
+            )
         X, y = self._validate_training_data(X, y, reset=not warm)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
@@ -285,13 +293,18 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
         init_seed, split_seed, advi_seed, self._prediction_seed = random_state.randint(
             np.iinfo(np.int32).max, size=4
         )
-        n_runs = 1 if warm else self.n_init
-        run_seeds = [(init_seed, advi_seed)] + [
-            tuple(seeds)
-            for seeds in random_state.randint(
-                np.iinfo(np.int32).max, size=(n_runs - 1, 2)
-            )
+        # Seeds of every run of every member; the first member's first run
+        # has the seeds drawn above. A warm start continues each fitted member
+        # in one run with its first seeds; new members get n_init runs.
+        seeds = [
+            (init_seed, advi_seed),
+            *random_state.randint(np.iinfo(np.int32).max, size=(self.n_init - 1, 2)),
         ]
+        member_seeds = [seeds] + [
+            list(random_state.randint(np.iinfo(np.int32).max, size=(self.n_init, 2)))
+            for _ in range(self.ensemble_size - 1)
+        ]
+        n_warm = len(self.posteriors_) if warm else 0
 
         validation_score = None
         if self.early_stopping:
@@ -300,7 +313,7 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
             )
 
             def validation_score(posterior):
-                expectations = self._posterior_expectations(X_val, posterior)
+                expectations = self._posterior_expectations(X_val, [posterior])
                 return self._validation_score(expectations, y_val, weight_val)
 
         n_samples = X.shape[0]
@@ -333,57 +346,87 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
 
             step = STEP_CACHE.borrow(key, build_step)
             try:
-                best = None
-                for run_init_seed, run_advi_seed in run_seeds:
-                    stopping = StoppingRule(
-                        self.tol,
-                        self._patience(steps_per_epoch),
+                members = []
+                for member, seeds in enumerate(member_seeds):
+                    start = self.posteriors_[member] if member < n_warm else None
+                    result, stopping = self._fit_member(
+                        step,
+                        X,
+                        y,
+                        sample_weight,
+                        seeds,
+                        start,
+                        batch_size=batch_size,
+                        steps_per_epoch=steps_per_epoch,
                         validation_score=validation_score,
-                        verbose=self.verbose,
-                        max_epochs=self.max_iter,
-                        smoothing_window=-(-SMOOTHING_STEPS // steps_per_epoch),
-                        learning_rate_init=self.learning_rate_init,
-                        adaptive=self.learning_rate == "adaptive",
                     )
-                    initial_posterior = (
-                        self.posterior_
-                        if warm
-                        else self._initial_posterior(
-                            network, run_init_seed, step.variable_names
-                        )
-                    )
-                    step.reset(
-                        initial_posterior,
-                        INITIAL_STD,
-                        seed=run_advi_seed,
-                        prior_scale=self.prior_scale,
-                    )
-                    progress = (
-                        progress_bar(self.max_iter, steps_per_epoch)
-                        if wants_progress_bar(self.verbose)
-                        else contextlib.nullcontext()
-                    )
-                    with progress as on_step:
-                        result = fit_advi(
-                            step,
-                            X,
-                            y,
-                            batch_size=batch_size,
-                            learning_rate=stopping.next_learning_rate,
-                            max_epochs=self.max_iter,
-                            random_seed=run_advi_seed,
-                            sample_weight=sample_weight,
-                            on_epoch_end=stopping,
-                            on_step=on_step,
-                        )
-                    if best is None or _run_rank(stopping) < _run_rank(best[1]):
-                        best = result, stopping
+                    members.append((result, stopping))
                     if result.interrupted:
                         break
             finally:
                 STEP_CACHE.give_back(key, step)
-        self._store_run(*best, batch_size, warm)
+        self._store_members(members, batch_size, warm)
         return self
+
+    def _fit_member(
+        self,
+        step,
+        X,
+        y,
+        sample_weight,
+        seeds,
+        start,
+        *,
+        batch_size,
+        steps_per_epoch,
+        validation_score,
+    ):
+        """Fit one member of the ensemble; return the result and stopping rule.
+
+        From ``start``, a fitted posterior, one run; else one run per seed pair
+        of ``seeds``, keeping the best.
+        """
+        best = None
+        for init_seed, advi_seed in seeds[:1] if start is not None else seeds:
+            stopping = StoppingRule(
+                self.tol,
+                self._patience(steps_per_epoch),
+                validation_score=validation_score,
+                verbose=self.verbose,
+                max_epochs=self.max_iter,
+                smoothing_window=-(-SMOOTHING_STEPS // steps_per_epoch),
+                learning_rate_init=self.learning_rate_init,
+                adaptive=self.learning_rate == "adaptive",
+            )
+            if start is None:
+                start = self._initial_posterior(
+                    self._fitted_network, init_seed, step.variable_names
+                )
+            step.reset(start, INITIAL_STD, seed=advi_seed, prior_scale=self.prior_scale)
+            start = None
+            progress = (
+                progress_bar(self.max_iter, steps_per_epoch)
+                if wants_progress_bar(self.verbose)
+                else contextlib.nullcontext()
+            )
+            with progress as on_step:
+                result = fit_advi(
+                    step,
+                    X,
+                    y,
+                    batch_size=batch_size,
+                    learning_rate=stopping.next_learning_rate,
+                    max_epochs=self.max_iter,
+                    random_seed=advi_seed,
+                    sample_weight=sample_weight,
+                    on_epoch_end=stopping,
+                    on_step=on_step,
+                )
+            if best is None or _run_rank(stopping) < _run_rank(best[1]):
+                best = result, stopping
+            if result.interrupted:
+                break
+        return best
 
     def _validate_training_data(self, X, y, reset):
         """Validate X and y; return X and the targets encoded for the likelihood.
@@ -427,17 +470,25 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
             split += [None, None]
         return split
 
-    def _store_run(self, result, stopping, batch_size, warm):
-        """Set the fitted attributes from the run that was kept."""
-        if result.interrupted:
+    def _store_members(self, members, batch_size, warm):
+        """Set the fitted attributes from the run kept for each member.
+
+        The training history (``loss_curve_``, ``n_iter_`` and the rest) is
+        the first member's; each member's warnings are raised.
+        """
+        if any(result.interrupted for result, _ in members):
             warnings.warn("Training interrupted by user.")
+        # Every validation score may be NaN, and an interrupt may come before
+        # the first epoch ends; keep the last posterior then.
+        self.posteriors_ = [
+            dict(stopping.best_posterior or result.posterior)
+            for result, stopping in members
+        ]
+        result, stopping = members[0]
         self.n_iter_ = len(result.loss_curve)
         self.t_ = result.n_steps * batch_size
         previous_curve = self.loss_curve_ if warm else []
         self.loss_curve_ = [*previous_curve, *result.loss_curve]
-        # Every validation score may be NaN, and an interrupt may come before
-        # the first epoch ends; keep the last posterior then.
-        self.posterior_ = dict(stopping.best_posterior or result.posterior)
         if self.early_stopping:
             self.best_loss_ = None
             self.validation_scores_ = stopping.validation_scores
@@ -446,20 +497,30 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
             self.best_loss_ = stopping.best_loss
             self.validation_scores_ = None
             self.best_validation_score_ = None
+        for member, (result, stopping) in enumerate(members):
+            self._warn_if_not_converged(
+                result,
+                stopping,
+                f"Member {member} of the ensemble: " if len(members) > 1 else "",
+            )
+
+    def _warn_if_not_converged(self, result, stopping, prefix):
+        n_epochs = len(result.loss_curve)
         if stopping.runaway is not None:
             warnings.warn(
-                f"Stopped at epoch {self.n_iter_}: {stopping.runaway}. Kept the "
-                f"posterior of epoch {stopping.best_epoch}. Lower "
+                f"{prefix}Stopped at epoch {n_epochs}: {stopping.runaway}. Kept "
+                f"the posterior of epoch {stopping.best_epoch}. Lower "
                 f"learning_rate_init (now {self.learning_rate_init}) or "
                 "standardise the inputs (e.g. StandardScaler in a Pipeline).",
                 ConvergenceWarning,
             )
-        elif self.n_iter_ == self.max_iter and not stopping.reached_plateau:
+        elif n_epochs == self.max_iter and not stopping.reached_plateau:
             # With the adaptive schedule, max_iter may end a refinement at a
             # smaller step size after the fit converged: no warning then.
             warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                "reached and the optimization hasn't converged yet.",
+                f"{prefix}Stochastic Optimizer: Maximum iterations "
+                f"({self.max_iter}) reached and the optimization hasn't "
+                "converged yet.",
                 ConvergenceWarning,
             )
 
@@ -497,7 +558,7 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
     def __sklearn_is_fitted__(self):
         # A fit that failed midway leaves other attributes behind, but no
         # posterior: such an estimator is not fitted.
-        return hasattr(self, "posterior_")
+        return hasattr(self, "posteriors_")
 
     def _prediction_device(self):
         # The fitted state is numpy arrays: a model fitted on a GPU predicts on
@@ -513,11 +574,11 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
             return "cpu"
         return self.device
 
-    def _iter_draw_outputs(self, X, posterior, n_draws, seed):
+    def _iter_draw_outputs(self, X, posteriors, n_draws, seed):
         """Yield ``iter_draw_outputs`` inside the prediction's device context."""
         with device_context(self._prediction_device()) as device:
             yield from iter_draw_outputs(
-                posterior,
+                posteriors,
                 X,
                 network=self._fitted_network,
                 inverse_link=self._likelihood().inverse_link,
@@ -526,9 +587,9 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
                 mode=compile_mode(device),
             )
 
-    def _posterior_expectations(self, X, posterior):
+    def _posterior_expectations(self, X, posteriors):
         draw_outputs = self._iter_draw_outputs(
-            X, posterior, self.n_posterior_draws, self._prediction_seed
+            X, posteriors, self.n_posterior_draws, self._prediction_seed
         )
         return posterior_expectations(
             draw_outputs, X.shape[0], self.n_posterior_draws, self._statistics
@@ -543,13 +604,13 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
         if not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}.")
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-        draw_outputs = self._iter_draw_outputs(X, self.posterior_, n_samples, seed)
+        draw_outputs = self._iter_draw_outputs(X, self.posteriors_, n_samples, seed)
         outputs = stack_draw_outputs(draw_outputs, X.shape[0], n_samples)
         return np.moveaxis(outputs, 0, -1).astype(np.float64)
 
     def _expectations(self, X):
         """Validate ``X`` and average the prediction statistics over draws."""
-        return self._posterior_expectations(self._validated_input(X), self.posterior_)
+        return self._posterior_expectations(self._validated_input(X), self.posteriors_)
 
     def _validated_input(self, X):
         """Check that the model is fitted and its parameters valid; validate X."""
@@ -565,7 +626,7 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self)
         n_weight_layers = self._fitted_network.n_weight_layers
         return [
-            weight_moments(self.posterior_, name_of(i))[part]
+            mixture_weight_moments(self.posteriors_, name_of(i))[part]
             for i in range(n_weight_layers)
         ]
 

@@ -129,6 +129,19 @@ class BayesianConvClassifier(BaseBayesianClassifier):
         ``n_init`` runs. ADVI on a small network can settle in a poor local
         optimum; a few restarts guard against it. Ignored with a warm start.
 
+    ensemble_size : int, default=1
+        Number of mean-field posteriors fitted independently, each from its
+        own initialisation and Monte Carlo seeds (and with its own ``n_init``
+        runs). The fitted posterior is their equal-weight mixture: predictions
+        share their draws evenly among the members. One mean-field Gaussian
+        settles around one mode of the posterior and understates its spread;
+        a mixture covers several modes, as deep ensembles do, and its
+        predictions are both more accurate and better calibrated. Fitting
+        takes ``ensemble_size`` times as long. With a warm start, the fitted
+        members continue and the missing ones are fitted from scratch.
+        The default is one member, as the classifiers' fits on image data
+        take minutes; the regressor's default is three.
+
     device : {"cpu", "gpu", "auto"}, default="cpu"
         Where PyTensor runs the fit and the predictions, as in
         :class:`BayesianMLPClassifier`.
@@ -149,10 +162,14 @@ class BayesianConvClassifier(BaseBayesianClassifier):
     input_shape_ : tuple of int
         ``(height, width, channels)`` of the images the network was fitted on.
 
-    posterior_ : dict of str to tuple of (ndarray, ndarray)
-        The fitted mean-field posterior, as in :class:`BayesianMLPClassifier`:
-        ``"coef_i"`` and ``"intercept_i"`` number the convolutions first, then
-        the dense layers.
+    posteriors_ : list of dict of str to tuple of (ndarray, ndarray)
+        The fitted posterior, one mean-field Gaussian per member of the
+        ensemble, as in :class:`BayesianMLPClassifier`: ``"coef_i"`` and
+        ``"intercept_i"`` number the convolutions first, then the dense layers.
+        The weight summaries (``coefs_``, ``coefs_std_``, ``intercepts_``,
+        ``intercepts_std_``) are the mixture's moments; the records of the fit
+        (``loss_curve_``, ``n_iter_``, ``best_loss_``, the validation scores,
+        ``t_``) are the first member's.
 
     coefs_ : list of ndarray
         Posterior mean of each kernel, shaped ``(kernel_height, kernel_width,
@@ -251,6 +268,7 @@ class BayesianConvClassifier(BaseBayesianClassifier):
         n_posterior_draws=100,
         warm_start=False,
         n_init=1,
+        ensemble_size=1,
         device="cpu",
         random_state=None,
         verbose=False,
@@ -271,6 +289,7 @@ class BayesianConvClassifier(BaseBayesianClassifier):
             n_posterior_draws=n_posterior_draws,
             warm_start=warm_start,
             n_init=n_init,
+            ensemble_size=ensemble_size,
             device=device,
             random_state=random_state,
             verbose=verbose,

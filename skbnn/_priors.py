@@ -5,7 +5,8 @@ Each prior is a function ``prior(name, shape, scale)`` that, inside a
 ``name`` and returns the weights: the random variable ``name`` itself, or for
 the hierarchical prior a scale times standard-normal weights. ``scale`` may be
 a symbolic scalar (the model's shared ``prior_scale``). :func:`weight_moments`
-and :func:`draw_weights` read a fitted posterior's weights either way.
+and :func:`draw_weights` read a fitted posterior's weights either way, the
+latter from a mixture of posteriors too.
 """
 
 import math
@@ -76,9 +77,9 @@ def hierarchical_prior(name, shape, scale):
     return layer_scale * standardised
 
 
-def _log_scale_posterior(posterior, name):
+def _log_scale_key(name):
     # PyMC fits the HalfNormal scale on the log scale.
-    return posterior[f"{layer_scale_name(name)}_log__"]
+    return f"{layer_scale_name(name)}_log__"
 
 
 def free_weight_name(posterior_names, name):
@@ -117,26 +118,66 @@ def weight_moments(posterior, name):
     if name in posterior:
         return posterior[name]
     mean, std = posterior[standardised_name(name)]
-    log_mean, log_std = _log_scale_posterior(posterior, name)
+    log_mean, log_std = posterior[_log_scale_key(name)]
     scale_mean = np.exp(log_mean + log_std**2 / 2)
     scale_square_mean = np.exp(2 * log_mean + 2 * log_std**2)
     variance = scale_square_mean * (mean**2 + std**2) - (scale_mean * mean) ** 2
     return scale_mean * mean, np.sqrt(np.maximum(variance, 0.0))
 
 
-def draw_weights(posterior, name, rng, n_draws, dtype):
-    """Draw the weights ``name`` from the posterior.
+def mixture_weight_moments(posteriors, name):
+    """Mean and standard deviation of the weights ``name`` under a mixture.
 
     Parameters
     ----------
-    posterior : dict of str to (ndarray, ndarray)
-        Mean and standard deviation of each free variable's Gaussian.
+    posteriors : list of dict of str to (ndarray, ndarray)
+        The members of an equal-weight mixture of posteriors, each as in
+        :func:`weight_moments`.
+    name : str
+        A network parameter.
+
+    Returns
+    -------
+    mean, std : ndarray
+        The mixture's moments: the members' mean, and the root of their mean
+        second moment less the square of that mean. One member gives its own.
+    """
+    if len(posteriors) == 1:
+        return weight_moments(posteriors[0], name)
+    means, stds = zip(*(weight_moments(posterior, name) for posterior in posteriors))
+    mean = np.mean(means, axis=0)
+    second_moment = np.mean(np.square(means) + np.square(stds), axis=0)
+    return mean, np.sqrt(np.maximum(second_moment - np.square(mean), 0.0))
+
+
+def _moments_of_draws(posteriors, key, members):
+    """Mean and std of the free variable ``key`` for each draw's member.
+
+    One member gives its arrays, which broadcast over the draws; several give
+    arrays with a leading axis of draws.
+    """
+    if len(posteriors) == 1:
+        mean, std = posteriors[0][key]
+    else:
+        mean = np.stack([posteriors[member][key][0] for member in members])
+        std = np.stack([posteriors[member][key][1] for member in members])
+    return mean, std
+
+
+def draw_weights(posteriors, name, rng, members, dtype):
+    """Draw the weights ``name`` from a mixture of posteriors.
+
+    Parameters
+    ----------
+    posteriors : list of dict of str to (ndarray, ndarray)
+        The members of the mixture: for each free variable, the mean and
+        standard deviation of its Gaussian.
     name : str
         A network parameter.
     rng : numpy.random.Generator
         Source of the draws.
-    n_draws : int
-        Number of draws.
+    members : ndarray of int of shape (n_draws,)
+        The member of ``posteriors`` each draw comes from.
     dtype : numpy dtype
         Float type of the draws.
 
@@ -144,13 +185,18 @@ def draw_weights(posterior, name, rng, n_draws, dtype):
     -------
     draws : ndarray of shape (n_draws, *shape)
     """
-    mean, std = posterior[free_weight_name(posterior, name)]
-    draws = rng.standard_normal((n_draws, *np.shape(mean)), dtype=dtype)
+    n_draws = len(members)
+    key = free_weight_name(posteriors[0], name)
+    mean, std = _moments_of_draws(posteriors, key, members)
+    shape = np.shape(posteriors[0][key][0])
+    draws = rng.standard_normal((n_draws, *shape), dtype=dtype)
     draws *= np.asarray(std, dtype=dtype)
     draws += np.asarray(mean, dtype=dtype)
-    if name not in posterior:
-        log_mean, log_std = _log_scale_posterior(posterior, name)
-        log_scale = rng.standard_normal((n_draws, *np.shape(log_mean)), dtype=dtype)
+    if key != name:
+        log_key = _log_scale_key(name)
+        log_mean, log_std = _moments_of_draws(posteriors, log_key, members)
+        log_shape = np.shape(posteriors[0][log_key][0])
+        log_scale = rng.standard_normal((n_draws, *log_shape), dtype=dtype)
         log_scale = log_scale * np.asarray(log_std, dtype=dtype) + log_mean
         draws *= (
             np.exp(log_scale).astype(dtype).reshape(n_draws, *[1] * (draws.ndim - 1))

@@ -118,6 +118,20 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         ``n_init`` runs. ADVI on a small network can settle in a poor local
         optimum; a few restarts guard against it. Ignored with a warm start.
 
+    ensemble_size : int, default=3
+        Number of mean-field posteriors fitted independently, each from its
+        own initialisation and Monte Carlo seeds (and with its own ``n_init``
+        runs). The fitted posterior is their equal-weight mixture: predictions
+        share their draws evenly among the members. One mean-field Gaussian
+        settles around one mode of the posterior and understates its spread;
+        a mixture covers several modes, as deep ensembles do, and its
+        predictions are both more accurate and better calibrated. Fitting
+        takes ``ensemble_size`` times as long. With a warm start, the fitted
+        members continue and the missing ones are fitted from scratch.
+        On the UCI benchmark (``benchmarks/bench_uci.py``, 20 splits of each
+        of four data sets) three members rather than one lowered the test
+        RMSE and raised the test log-likelihood on every data set.
+
     device : {"cpu", "gpu", "auto"}, default="cpu"
         Where PyTensor runs the fit and the predictions. ``"gpu"`` uses
         PyTensor's JAX backend on a CUDA GPU and raises a ``RuntimeError`` when
@@ -135,13 +149,19 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
 
     Attributes
     ----------
-    posterior_ : dict of str to tuple of (ndarray, ndarray)
-        The fitted mean-field posterior: for each free variable of the PyMC
-        model, the mean and standard deviation of its Gaussian in PyMC's
-        unconstrained space. Weights are ``"coef_i"`` and ``"intercept_i"``,
-        the log noise scales ``"noise_std_log__"``. The hierarchical prior
-        writes each weight tensor as a learned scale times standard-normal
-        weights: ``"coef_0_scale_log__"`` and ``"coef_0_standardised"``.
+    posteriors_ : list of dict of str to tuple of (ndarray, ndarray)
+        The fitted posterior, one mean-field Gaussian per member of the
+        ensemble (``ensemble_size`` of them; fewer after an interrupted fit):
+        for each free variable of the PyMC model, the mean and standard
+        deviation of its Gaussian in PyMC's unconstrained space. Weights are
+        ``"coef_i"`` and ``"intercept_i"``, the log noise scales
+        ``"noise_std_log__"``. The hierarchical prior writes each weight tensor
+        as a learned scale times standard-normal weights:
+        ``"coef_0_scale_log__"`` and ``"coef_0_standardised"``. The weight
+        summaries (``coefs_``, ``coefs_std_``, ``intercepts_``,
+        ``intercepts_std_``) are the mixture's moments; the records of the fit
+        (``loss_curve_``, ``n_iter_``, ``best_loss_``, the validation scores,
+        ``t_``) are the first member's.
 
     coefs_ : list of ndarray
         Posterior mean of each layer's weight matrix, shaped like
@@ -158,7 +178,8 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
 
     noise_std_ : ndarray of shape (n_outputs_,)
         Posterior median of each target's noise standard deviation, in the
-        units of ``y``.
+        units of ``y``; with several members, the geometric mean of their
+        medians.
 
     loss_curve_ : list of float
         Negative ELBO divided by the number of training samples, averaged over
@@ -253,6 +274,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         n_posterior_draws=100,
         warm_start=False,
         n_init=1,
+        ensemble_size=3,
         device="cpu",
         random_state=None,
         verbose=False,
@@ -273,6 +295,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
             n_posterior_draws=n_posterior_draws,
             warm_start=warm_start,
             n_init=n_init,
+            ensemble_size=ensemble_size,
             device=device,
             random_state=random_state,
             verbose=verbose,
@@ -317,10 +340,16 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         return r2_score(y, expectations["mean"], sample_weight=sample_weight)
 
     def _noise_variance(self):
-        # The noise scale is log-normal under the posterior, so its mean square
-        # is exp(2 m + 2 s^2) for log-scale mean m and std s.
-        mean, std = self.posterior_[NOISE_VALUE_NAME]
-        return np.exp(2.0 * mean + 2.0 * np.square(std))
+        # The noise scale is log-normal under each posterior, so its mean
+        # square is exp(2 m + 2 s^2) for log-scale mean m and std s; the
+        # mixture's is the members' average.
+        return np.mean(
+            [
+                np.exp(2.0 * mean + 2.0 * np.square(std))
+                for mean, std in (p[NOISE_VALUE_NAME] for p in self.posteriors_)
+            ],
+            axis=0,
+        )
 
     def _in_target_units(self, values, offset=0.0):
         values = values * self._y_scale + offset
@@ -328,9 +357,13 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
 
     @property
     def noise_std_(self):
-        """ndarray: posterior median of each target's noise std, in y units."""
+        """ndarray: posterior median of each target's noise std, in y units.
+
+        With several members, the geometric mean of their medians.
+        """
         check_is_fitted(self)
-        return np.exp(self.posterior_[NOISE_VALUE_NAME][0]) * self._y_scale
+        log_medians = [p[NOISE_VALUE_NAME][0] for p in self.posteriors_]
+        return np.exp(np.mean(log_medians, axis=0)) * self._y_scale
 
     def predict(self, X, return_std=False):
         """Predict with the posterior predictive mean.

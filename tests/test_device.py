@@ -82,7 +82,7 @@ def test_jax_backend_fits_and_predicts(pretend_gpu, blobs):
     clf.fit(X, y)
     assert clf.score(X, y) > 0.95
     # The fitted state comes back to the host as plain numpy arrays.
-    assert all(type(mean) is np.ndarray for mean, _ in clf.posterior_.values())
+    assert all(type(mean) is np.ndarray for mean, _ in clf.posteriors_[0].values())
     proba = clf.predict_proba(X)
     np.testing.assert_array_equal(clf.predict_proba(X), proba)
 

@@ -29,13 +29,15 @@ def test_runaway_loss_stops_with_a_warning_and_keeps_the_best_posterior():
         clf.fit(X, y)
     # It stopped long before max_iter and kept a finite posterior.
     assert clf.n_iter_ < 10
-    assert all(np.isfinite(m).all() for m, _ in clf.posterior_.values())
+    assert all(np.isfinite(m).all() for m, _ in clf.posteriors_[0].values())
     assert np.isfinite(clf.predict_proba(X)).all()
 
 
 def test_regressor_with_a_huge_step_does_not_end_silently(sine):
     X, y, _ = sine
-    reg = BayesianMLPRegressor(learning_rate_init=10, random_state=0)
+    # One member: the ensemble's later members diverge outright, which
+    # raises an error, while this test is about the runaway rule.
+    reg = BayesianMLPRegressor(learning_rate_init=10, ensemble_size=1, random_state=0)
     # Before: the loss climbed to 2e6 and the model ended with R^2 = -4e6,
     # with only the max_iter warning to tell.
     with pytest.warns(ConvergenceWarning, match="ran away"):
