@@ -11,10 +11,12 @@ Prints one line per run; asserts nothing. Problems:
 
 Quality: accuracy, log loss (NLL) and expected calibration error (ECE, 10
 bins) for classifiers; R^2, Gaussian NLL and the coverage of +/-2 std for the
-regressor. Run: ``python benchmarks/bench_small.py [--seeds N]``.
+regressor. Ends with one JSON line: each problem's figures averaged over the
+seeds. Run: ``python benchmarks/bench_small.py [--seeds N]``.
 """
 
 import argparse
+import json
 import time
 
 import numpy as np
@@ -43,6 +45,11 @@ def _expected_calibration_error(proba, y, classes):
     )
 
 
+def _averaged(runs):
+    """Each figure's mean over the seeds, as plain floats for JSON."""
+    return {key: float(np.mean([run[key] for run in runs])) for key in runs[0]}
+
+
 def _timed(function, *args):
     start = time.perf_counter()
     result = function(*args)
@@ -51,25 +58,35 @@ def _timed(function, *args):
 
 def classification(name, X, y, seeds, **params):
     X_train, X_test, y_train, y_test = _split(X, y)
+    runs = []
     for seed in range(seeds):
         clf = BayesianMLPClassifier(random_state=seed, **params)
         _, fit_seconds = _timed(clf.fit, X_train, y_train)
         proba, predict_seconds = _timed(clf.predict_proba, X_test)
-        accuracy = np.mean(clf.classes_[proba.argmax(axis=1)] == y_test)
+        run = {
+            "fit_seconds": fit_seconds,
+            "predict_seconds": predict_seconds,
+            "epochs": clf.n_iter_,
+            "accuracy": np.mean(clf.classes_[proba.argmax(axis=1)] == y_test),
+            "nll": log_loss(y_test, proba, labels=clf.classes_),
+            "ece": _expected_calibration_error(proba, y_test, clf.classes_),
+        }
+        runs.append(run)
         print(
             f"{name:22s} seed={seed} fit={fit_seconds:6.1f}s "
             f"predict={predict_seconds:5.2f}s epochs={clf.n_iter_:5d} "
-            f"accuracy={accuracy:.3f} "
-            f"nll={log_loss(y_test, proba, labels=clf.classes_):.3f} "
-            f"ece={_expected_calibration_error(proba, y_test, clf.classes_):.3f}",
+            f"accuracy={run['accuracy']:.3f} nll={run['nll']:.3f} "
+            f"ece={run['ece']:.3f}",
             flush=True,
         )
+    return _averaged(runs)
 
 
 def regression(name, X, y, seeds, **params):
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.5, random_state=0
     )
+    runs = []
     for seed in range(seeds):
         reg = BayesianMLPRegressor(random_state=seed, **params)
         _, fit_seconds = _timed(reg.fit, X_train, y_train)
@@ -77,20 +94,30 @@ def regression(name, X, y, seeds, **params):
             lambda X: reg.predict(X, return_std=True), X_test
         )
         residual = (y_test - mean) / std
-        nll = np.mean(np.log(std) + 0.5 * np.log(2 * np.pi) + 0.5 * residual**2)
+        run = {
+            "fit_seconds": fit_seconds,
+            "predict_seconds": predict_seconds,
+            "epochs": reg.n_iter_,
+            "r2": reg.score(X_test, y_test),
+            "nll": np.mean(np.log(std) + 0.5 * np.log(2 * np.pi) + 0.5 * residual**2),
+            "coverage2sd": np.mean(np.abs(residual) < 2),
+            "noise": reg.noise_std_[0],
+        }
+        runs.append(run)
         print(
             f"{name:22s} seed={seed} fit={fit_seconds:6.1f}s "
             f"predict={predict_seconds:5.2f}s epochs={reg.n_iter_:5d} "
-            f"r2={reg.score(X_test, y_test):.3f} nll={nll:.3f} "
-            f"coverage2sd={np.mean(np.abs(residual) < 2):.3f} "
-            f"noise={reg.noise_std_[0]:.3f}",
+            f"r2={run['r2']:.3f} nll={run['nll']:.3f} "
+            f"coverage2sd={run['coverage2sd']:.3f} noise={run['noise']:.3f}",
             flush=True,
         )
+    return _averaged(runs)
 
 
 def main(seeds):
     X, y = make_moons(noise=0.2, random_state=0, n_samples=1000)
-    classification(
+    results = {}
+    results["moons 2x5 tanh"] = classification(
         "moons 2x5 tanh",
         X,
         y,
@@ -99,14 +126,18 @@ def main(seeds):
         activation="tanh",
         n_iter_no_change=1000,
     )
-    classification("moons default", X, y, seeds)
+    results["moons default"] = classification("moons default", X, y, seeds)
     X, y = load_digits(return_X_y=True)
-    classification("digits normal", X, y, seeds)
-    classification("digits hierarchical", X, y, seeds, prior="hierarchical")
+    results["digits normal"] = classification("digits normal", X, y, seeds)
+    results["digits hierarchical"] = classification(
+        "digits hierarchical", X, y, seeds, prior="hierarchical"
+    )
     rng = np.random.default_rng(0)
     X = rng.uniform(-2, 2, size=(300, 1))
     y = np.sin(2 * X[:, 0]) + 0.1 * rng.normal(size=300)
-    regression("sine", X, y, seeds)
+    results["sine"] = regression("sine", X, y, seeds)
+    print(json.dumps(results))
+    return results
 
 
 if __name__ == "__main__":

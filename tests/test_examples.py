@@ -31,12 +31,18 @@ def test_moons_example_beats_the_pymc_tutorial(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert f"test accuracy: {accuracy:.1%}" in printed
     assert "fit time:" in printed
+    figures = json.loads(printed.strip().splitlines()[-1])
+    assert figures["test_accuracy"] == accuracy
+    assert figures["fit_seconds"] == fit_seconds
 
 
-def test_regression_example_band_widens_outside_the_data(tmp_path):
+def test_regression_example_band_widens_outside_the_data(tmp_path, capsys):
     width_inside, width_outside = _main("regression_1d.py")(tmp_path)
     assert width_outside > 1.2 * width_inside
     _assert_png(tmp_path / "regression_1d.png")
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures["band_width_inside"] == pytest.approx(width_inside)
+    assert figures["band_width_outside"] == pytest.approx(width_outside)
 
 
 def _write_idx(path, array):
