@@ -387,7 +387,9 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
         of ``seeds``, keeping the best.
         """
         best = None
-        for init_seed, advi_seed in seeds[:1] if start is not None else seeds:
+        # A warm start continues the fitted posterior: one run, no restarts.
+        runs = seeds if start is None else seeds[:1]
+        for init_seed, advi_seed in runs:
             stopping = StoppingRule(
                 self.tol,
                 self._patience(steps_per_epoch),
@@ -398,12 +400,19 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
                 learning_rate_init=self.learning_rate_init,
                 adaptive=self.learning_rate == "adaptive",
             )
-            if start is None:
-                start = self._initial_posterior(
+            initial_posterior = (
+                start
+                if start is not None
+                else self._initial_posterior(
                     self._fitted_network, init_seed, step.variable_names
                 )
-            step.reset(start, INITIAL_STD, seed=advi_seed, prior_scale=self.prior_scale)
-            start = None
+            )
+            step.reset(
+                initial_posterior,
+                INITIAL_STD,
+                seed=advi_seed,
+                prior_scale=self.prior_scale,
+            )
             progress = (
                 progress_bar(self.max_iter, steps_per_epoch)
                 if wants_progress_bar(self.verbose)
