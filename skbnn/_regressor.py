@@ -118,19 +118,21 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         ``n_init`` runs. ADVI on a small network can settle in a poor local
         optimum; a few restarts guard against it. Ignored with a warm start.
 
-    ensemble_size : int, default=3
+    ensemble_size : int, default=2
         Number of mean-field posteriors fitted independently, each from its
         own initialisation and Monte Carlo seeds (and with its own ``n_init``
         runs). The fitted posterior is their equal-weight mixture: predictions
         share their draws evenly among the members. One mean-field Gaussian
         settles around one mode of the posterior and understates its spread;
-        a mixture covers several modes, as deep ensembles do, and its
-        predictions are both more accurate and better calibrated. Fitting
-        takes ``ensemble_size`` times as long. With a warm start, the fitted
-        members continue and the missing ones are fitted from scratch.
+        a mixture covers several modes, as deep ensembles do. Fitting takes
+        ``ensemble_size`` times as long. With a warm start, the fitted members
+        continue and the missing ones are fitted from scratch.
         On the UCI benchmark (``benchmarks/bench_uci.py``, 20 splits of each
-        of four data sets) three members rather than one lowered the test
-        RMSE and raised the test log-likelihood on every data set.
+        of four data sets) two members rather than one lowered the test RMSE
+        and raised the test log-likelihood on every data set (concrete: RMSE
+        5.18 to 4.96, log-likelihood -3.06 to -2.99), and widened the +/- 2
+        std intervals (coverage 0.94 to 0.95 on concrete, 0.96 to 0.98 on
+        yacht); three members gained little more for half as much time again.
 
     device : {"cpu", "gpu", "auto"}, default="cpu"
         Where PyTensor runs the fit and the predictions. ``"gpu"`` uses
@@ -274,7 +276,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         n_posterior_draws=100,
         warm_start=False,
         n_init=1,
-        ensemble_size=3,
+        ensemble_size=2,
         device="cpu",
         random_state=None,
         verbose=False,
