@@ -4,6 +4,8 @@ from sklearn.datasets import make_moons
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
+from skbnn._inference import AdviStep
+
 
 @pytest.fixture(scope="session")
 def moons():
@@ -21,3 +23,22 @@ def sine():
     X = rng.uniform(-2, 2, size=(300, 1))
     y = np.sin(2 * X[:, 0]) + noise_std * rng.normal(size=300)
     return X, y, noise_std
+
+
+@pytest.fixture
+def interrupt_after(monkeypatch):
+    """Make the ADVI step raise KeyboardInterrupt (Ctrl-C) after n steps."""
+
+    def interrupt_after(n_steps):
+        calls = {"n": 0}
+        original = AdviStep.__call__
+
+        def step_or_interrupt(self, *args):
+            calls["n"] += 1
+            if calls["n"] > n_steps:
+                raise KeyboardInterrupt
+            return original(self, *args)
+
+        monkeypatch.setattr(AdviStep, "__call__", step_or_interrupt)
+
+    return interrupt_after

@@ -8,7 +8,6 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
 from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
-from skbnn._inference import AdviStep
 from skbnn._predictive import draw_members
 
 # Short fits: the ensemble's bookkeeping, not its accuracy, is under test.
@@ -151,20 +150,11 @@ def test_each_member_that_does_not_converge_says_so(sine):
     assert any(m.startswith("Member 1 of the ensemble: Stochastic") for m in messages)
 
 
-def test_ctrl_c_keeps_the_members_fitted_so_far(monkeypatch, sine):
+def test_ctrl_c_keeps_the_members_fitted_so_far(interrupt_after, sine):
     X, y, _ = sine
-    calls = {"n": 0}
-    original = AdviStep.__call__
-
     # Two steps an epoch (300 rows, batches of 200): the first member runs its
     # 60 epochs, the second is interrupted after 10 of its own.
-    def interrupt_in_the_second_member(self, *args):
-        calls["n"] += 1
-        if calls["n"] > 140:
-            raise KeyboardInterrupt
-        return original(self, *args)
-
-    monkeypatch.setattr(AdviStep, "__call__", interrupt_in_the_second_member)
+    interrupt_after(140)
     reg = BayesianMLPRegressor(random_state=0, ensemble_size=3, **SHORT)
     with pytest.warns(UserWarning, match="Training interrupted by user."):
         with pytest.warns(ConvergenceWarning, match="Member 0 of the ensemble"):

@@ -12,7 +12,6 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
 from skbnn._device import gpu_unavailable_reason
-from skbnn._inference import AdviStep
 from skbnn._stopping import StoppingRule
 
 
@@ -68,18 +67,9 @@ def test_the_posterior_of_the_best_smoothed_loss_is_kept(window, best_epoch):
     assert "ran away" in rule.runaway
 
 
-def test_ctrl_c_keeps_what_was_learned(monkeypatch):
+def test_ctrl_c_keeps_what_was_learned(interrupt_after):
     X, y = _binary_data()
-    calls = {"n": 0}
-    original = AdviStep.__call__
-
-    def interrupt_after_30_steps(self, *args):
-        calls["n"] += 1
-        if calls["n"] > 30:
-            raise KeyboardInterrupt
-        return original(self, *args)
-
-    monkeypatch.setattr(AdviStep, "__call__", interrupt_after_30_steps)
+    interrupt_after(30)
     clf = BayesianMLPClassifier(hidden_layer_sizes=(4,), random_state=0)
     with pytest.warns(UserWarning, match="Training interrupted by user."):
         clf.fit(X, y)
