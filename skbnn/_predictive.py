@@ -3,11 +3,11 @@
 Weights are drawn from the mean-field posterior, or from an equal-weight
 mixture of several, in chunks of draws and pushed through one compiled forward
 pass per chunk, vectorised over the draws. The draws depend only on the seed
-and the chunk, never on ``X``, so predicting a
-subset of rows, or the rows in another order, gives the same numbers: row
-blocks are padded to a power of two rows, so every row goes through the same
-compiled code (a matrix product may round a row differently when it falls in
-a partial tile) and a few compiled shapes serve every number of rows.
+and the chunk, never on ``X``, so predicting a subset of rows, or the rows in
+another order, gives the same numbers: row blocks are padded to a power of two
+rows, so every row goes through the same compiled code (a matrix product may
+round a row differently when it falls in a partial tile) and a few compiled
+shapes serve every number of rows.
 """
 
 import functools
