@@ -242,7 +242,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
     >>> rng = np.random.default_rng(0)
     >>> X = rng.uniform(-2, 2, size=(200, 1))
     >>> y = np.sin(2 * X[:, 0]) + 0.1 * rng.normal(size=200)
-    >>> reg = BayesianMLPRegressor(hidden_layer_sizes=(16,), random_state=1)
+    >>> reg = BayesianMLPRegressor(hidden_layer_sizes=(16,), random_state=0)
     >>> mean, std = reg.fit(X, y).predict(X[:3], return_std=True)
     >>> mean.shape, std.shape
     ((3,), (3,))
