@@ -34,8 +34,9 @@ def test_runaway_loss_stops_with_a_warning_and_keeps_the_best_posterior():
 
 def test_regressor_with_a_huge_step_does_not_end_silently(sine):
     X, y, _ = sine
-    # One member: the ensemble's later members diverge outright, which
-    # raises an error, while this test is about the runaway rule.
+    # One member: with the default two, the second member's loss became inf
+    # at this step size, which raises "ADVI diverged"; this test is about
+    # the runaway rule.
     reg = BayesianMLPRegressor(learning_rate_init=10, ensemble_size=1, random_state=0)
     # Before: the loss climbed to 2e6 and the model ended with R^2 = -4e6,
     # with only the max_iter warning to tell.
