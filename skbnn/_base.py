@@ -293,16 +293,18 @@ class BaseBayesianNetwork(BaseEstimator, metaclass=ABCMeta):
         init_seed, split_seed, advi_seed, self._prediction_seed = random_state.randint(
             np.iinfo(np.int32).max, size=4
         )
-        # Seeds of every run of every member; the first member's first run
-        # has the seeds drawn above. A warm start continues each fitted member
-        # in one run with its first seeds; new members get n_init runs.
+        # Seeds of every run of every member, n_init runs each; the first
+        # member's first run has the seeds drawn above. A warm start continues
+        # each fitted member in one run with its first seeds.
         seeds = [
             (init_seed, advi_seed),
-            *random_state.randint(np.iinfo(np.int32).max, size=(self.n_init - 1, 2)),
+            *random_state.randint(
+                np.iinfo(np.int32).max, size=(self.ensemble_size * self.n_init - 1, 2)
+            ),
         ]
-        member_seeds = [seeds] + [
-            list(random_state.randint(np.iinfo(np.int32).max, size=(self.n_init, 2)))
-            for _ in range(self.ensemble_size - 1)
+        member_seeds = [
+            seeds[member * self.n_init : (member + 1) * self.n_init]
+            for member in range(self.ensemble_size)
         ]
         n_warm = len(self.posteriors_) if warm else 0
 
