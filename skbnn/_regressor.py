@@ -139,12 +139,11 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         ``ensemble_size`` times as long. With a warm start, the fitted members
         continue and the missing ones are fitted from scratch.
         On the UCI benchmark (``benchmarks/bench_uci.py``, 20 splits of each
-        of four data sets, ``prior_scale=1.0``) two members rather than one
-        lowered the test RMSE and raised the test log-likelihood on every
-        data set (concrete: RMSE 5.18 to 4.96, log-likelihood -3.06 to
-        -2.99), and widened the +/- 2 std intervals (coverage 0.94 to 0.95
-        on concrete, 0.96 to 0.98 on yacht); three members gained little more
-        for half as much time again.
+        of four data sets) two members rather than one lowered the test RMSE
+        and raised the test log-likelihood on every data set (concrete: RMSE
+        5.18 to 4.96, log-likelihood -3.06 to -2.99), and widened the +/- 2
+        std intervals (coverage 0.94 to 0.95 on concrete, 0.96 to 0.98 on
+        yacht); three members gained little more for half as much time again.
 
     device : {"cpu", "gpu", "auto"}, default="cpu"
         Where PyTensor runs the fit and the predictions. ``"gpu"`` uses
