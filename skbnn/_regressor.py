@@ -46,20 +46,9 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         Backprop's ``0.5 Normal(0, prior_scale) + 0.5 Normal(0, prior_scale *
         exp(-6))`` (Blundell et al., 2015).
 
-    prior_scale : float, default=0.75
+    prior_scale : float, default=1.0
         Standard deviation of the normal prior, of the hierarchical prior's
-        HalfNormal hyperprior, or of the scale mixture's wide component. The
-        classifiers' default is 1.0. A mean-field posterior spreads each
-        weight on its own, which overstates the network's spread at the
-        training inputs; the learned noise takes that spread in, and the
-        predictive standard deviation adds it once more, so intervals come out
-        wide. A narrower prior narrows them. On the UCI benchmark
-        (``benchmarks/bench_uci.py``, 20 splits of each of four data sets),
-        0.75 rather than 1.0 lowered yacht's share of targets within +/- 2 std
-        from 0.981 to 0.979 (0.974 with 0.5; 0.954 is nominal), raised its
-        test log-likelihood from -0.99 to -0.94, and moved the other three
-        data sets' RMSE by at most 0.04 and log-likelihood by at most 0.015;
-        0.5 lowered concrete's log-likelihood from -2.99 to -3.05.
+        HalfNormal hyperprior, or of the scale mixture's wide component.
 
     noise_prior_scale : float, default=1.0
         Scale of the HalfNormal prior on the noise standard deviation of each
@@ -273,7 +262,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         activation="relu",
         *,
         prior="normal",
-        prior_scale=0.75,
+        prior_scale=1.0,
         noise_prior_scale=1.0,
         normalize_y=True,
         batch_size="auto",
