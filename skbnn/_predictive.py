@@ -3,11 +3,12 @@
 Weights are drawn from the mean-field posterior, or from an equal-weight
 mixture of several, in chunks of draws and pushed through one compiled forward
 pass per chunk, vectorised over the draws. The draws depend only on the seed
-and the chunk, never on ``X``, so predicting a subset of rows, or the rows in
-another order, gives the same numbers: row blocks are padded to a power of two
-rows, so every row goes through the same compiled code (a matrix product may
-round a row differently when it falls in a partial tile) and a few compiled
-shapes serve every number of rows.
+and the chunk, never on ``X``. Every call of a compiled forward pass gets a
+block of the same number of rows, the last one padded, so every row goes
+through the same compiled code whatever the other rows are: a matrix product
+compiled for another row count may pick other kernels and round differently.
+Predicting a subset of rows, or the rows in another order, therefore gives the
+same numbers to the bit.
 """
 
 import functools
@@ -39,9 +40,13 @@ _ACTIVATIONS_BUDGET = 2**22
 # streams are numbered from 0 and never reach it.
 _MEMBERS_STREAM = 2**32 - 1
 
-# Fewest rows of a block: a multiple of the matrix-product tiles, which are
-# 8 rows or fewer on CPUs.
+# Bounds on the rows of the one block shape. A power of two of at least 8
+# rows fills the matrix products' tiles. A one-row prediction computes a whole
+# block, so the block is kept small enough that its forward pass costs about
+# what drawing a large network's weights costs, and large enough that a large
+# prediction runs as fast as on larger blocks (benchmarks/bench_predict.py).
 _MIN_BLOCK_ROWS = 8
+_MAX_BLOCK_ROWS = 256
 
 
 @functools.cache
@@ -72,13 +77,16 @@ def _chunk_size(n_draws, n_weights):
     return -(-n_draws // n_chunks)
 
 
-def _block_rows(n_rows, most_rows):
-    """Rows of the compiled block for ``n_rows``: a power of two, at least 8."""
-    return max(_MIN_BLOCK_ROWS, min(most_rows, 1 << (n_rows - 1).bit_length()))
+def _rows_per_block(activations_per_call_row):
+    """Rows of the one block shape that every call computes on.
 
-
-def _floor_power_of_two(n):
-    return 1 << (max(1, n).bit_length() - 1)
+    The largest power of two within the activations budget, clipped to
+    ``[_MIN_BLOCK_ROWS, _MAX_BLOCK_ROWS]``; it depends on the network and the
+    draws per call only, never on the rows to predict.
+    """
+    most = max(1, _ACTIVATIONS_BUDGET // activations_per_call_row)
+    power_of_two = 1 << (most.bit_length() - 1)
+    return max(_MIN_BLOCK_ROWS, min(_MAX_BLOCK_ROWS, power_of_two))
 
 
 def draw_members(n_draws, n_members, seed):
@@ -151,17 +159,9 @@ def iter_draw_outputs(posteriors, X, *, network, inverse_link, n_draws, seed, mo
     forward = _compiled_forward(
         network, inverse_link, mode, dtype.name, chunk_size if over_draws else None
     )
-    rows_per_block = max(
-        _MIN_BLOCK_ROWS,
-        _floor_power_of_two(
-            _ACTIVATIONS_BUDGET // (chunk_size * network.activations_per_row)
-        ),
-    )
+    rows_per_block = _rows_per_block(chunk_size * network.activations_per_row)
     n_samples, n_features = X.shape
-    block = np.zeros(
-        (_block_rows(n_samples, rows_per_block), n_features),
-        dtype=dtype,
-    )
+    block = np.zeros((rows_per_block, n_features), dtype=dtype)
     members = draw_members(n_draws, len(posteriors), seed)
     for chunk, first_draw in enumerate(range(0, n_draws, chunk_size)):
         # Every chunk samples chunk_size draws, so one compiled function
@@ -177,9 +177,9 @@ def iter_draw_outputs(posteriors, X, *, network, inverse_link, n_draws, seed, mo
             weights.append(draws_of_name if over_draws else draws_of_name[0])
         for rows in gen_batches(n_samples, rows_per_block):
             n_rows = rows.stop - rows.start
-            padded = block[: _block_rows(n_rows, rows_per_block)]
-            padded[:n_rows] = X[rows]
-            outputs = np.asarray(forward(padded, *weights))[..., :n_rows, :]
+            block[:n_rows] = X[rows]
+            block[n_rows:] = 0
+            outputs = np.asarray(forward(block, *weights))[..., :n_rows, :]
             yield draws, rows, outputs[:n_used] if over_draws else outputs[None]
 
 

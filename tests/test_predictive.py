@@ -1,9 +1,12 @@
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 
 import skbnn._predictive as predictive
-from skbnn import BayesianMLPClassifier
+from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
 from skbnn._predictive import (
     CLASSIFICATION_STATISTICS,
     REGRESSION_STATISTICS,
@@ -59,18 +62,70 @@ def test_regression_variance_adds_spread_and_noise():
     )
 
 
-def test_predictions_do_not_depend_on_how_rows_are_batched(moons, monkeypatch):
-    X, X_test, y, _ = moons
-    clf = BayesianMLPClassifier(hidden_layer_sizes=(8,), random_state=0).fit(X, y)
-    whole = clf.predict_proba(X_test)
-    # Row blocks are padded to whole tiles of the matrix products, so a row's
-    # numbers depend neither on the other rows nor on their order.
-    assert_array_equal(clf.predict_proba(X_test[::-1])[::-1], whole)
-    assert_array_equal(clf.predict_proba(X_test[7:30]), whole[7:30])
-    # A tiny activation budget splits the rows into many blocks.
-    monkeypatch.setattr(predictive, "_ACTIVATIONS_BUDGET", 1000)
-    assert_array_equal(clf.predict_proba(X_test), whole)
-    assert_array_equal(clf.predict_proba(X_test[::-1])[::-1], whole)
+@pytest.fixture(scope="module")
+def fitted_moons_classifier(moons):
+    X, _, y, _ = moons
+    return BayesianMLPClassifier(hidden_layer_sizes=(8,), random_state=0).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def many_rows():
+    # More rows than one block holds, so that subsets start and end inside
+    # blocks and the whole spans several.
+    return np.random.default_rng(1).normal(size=(1500, 2))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "draws vectorised",
+        "one draw per call",
+        "many small blocks",
+    ],
+)
+def test_a_row_predicts_the_same_whatever_rows_come_with_it(
+    fitted_moons_classifier, many_rows, path, monkeypatch
+):
+    if path == "one draw per call":
+        monkeypatch.setattr(predictive, "_VECTORISE_DRAWS_BELOW", 0)
+    if path == "many small blocks":
+        monkeypatch.setattr(predictive, "_ACTIVATIONS_BUDGET", 1000)
+    clf = fitted_moons_classifier
+    whole = clf.predict_proba(many_rows)
+    assert_array_equal(clf.predict_proba(many_rows[::-1])[::-1], whole)
+    for n_rows in (1, 7, 23, 257):
+        for offset in (0, 3, 509, 1500 - n_rows):
+            rows = slice(offset, offset + n_rows)
+            assert_array_equal(
+                clf.predict_proba(many_rows[rows]),
+                whole[rows],
+                err_msg=f"{n_rows} rows from row {offset}",
+            )
+
+
+def test_regressor_rows_predict_the_same_in_any_subset(sine, many_rows):
+    X, y, _ = sine
+    reg = BayesianMLPRegressor(
+        hidden_layer_sizes=(8,), ensemble_size=1, max_iter=50, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    X_new = many_rows[:, :1]
+    mean, std = reg.predict(X_new, return_std=True)
+    for n_rows, offset in [(1, 0), (7, 3), (23, 509), (257, 1243)]:
+        rows = slice(offset, offset + n_rows)
+        sub_mean, sub_std = reg.predict(X_new[rows], return_std=True)
+        assert_array_equal(sub_mean, mean[rows])
+        assert_array_equal(sub_std, std[rows])
+
+
+def test_block_shape_depends_on_the_network_not_the_rows():
+    # One compiled block shape for every call, clipped to its bounds.
+    assert predictive._rows_per_block(1) == predictive._MAX_BLOCK_ROWS
+    assert predictive._rows_per_block(10**9) == predictive._MIN_BLOCK_ROWS
+    rows = predictive._rows_per_block(predictive._ACTIVATIONS_BUDGET // 100)
+    assert rows == 64
 
 
 def test_draws_are_chunked_without_changing_the_estimate(moons, monkeypatch):
