@@ -5,9 +5,15 @@ from sklearn.base import ClassifierMixin
 from sklearn.metrics import log_loss
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._base import BaseBayesianNetwork, _by_kind, _check_kinds
+from ._base import BaseBayesianNetwork, set_parameters
+from ._docs import fill_doc
 from ._likelihoods import BernoulliLikelihood, CategoricalLikelihood
-from ._predictive import CLASSIFICATION_STATISTICS, classification_uncertainty
+from ._predictive import (
+    CLASSIFICATION_STATISTICS,
+    by_kind,
+    classification_uncertainty,
+    requested_kinds,
+)
 
 UNCERTAINTY_KINDS = {"entropy", "mutual_information", "expected_entropy", "std"}
 
@@ -163,9 +169,9 @@ class BaseBayesianClassifier(ClassifierMixin, BaseBayesianNetwork):
         proba : ndarray of shape (n_samples, n_classes)
             Only with ``return_proba=True``.
         """
-        kinds = _check_kinds(kind, UNCERTAINTY_KINDS)
+        kinds = requested_kinds(kind, UNCERTAINTY_KINDS)
         expectations = self._expectations(X)
-        uncertainty = _by_kind(
+        uncertainty = by_kind(
             kind,
             {one: classification_uncertainty(expectations, one) for one in kinds},
         )
@@ -174,205 +180,86 @@ class BaseBayesianClassifier(ClassifierMixin, BaseBayesianNetwork):
         return uncertainty
 
 
+@fill_doc
 class BayesianMLPClassifier(BaseBayesianClassifier):
     """Bayesian multi-layer perceptron classifier fitted by minibatch ADVI.
 
     Every weight and bias has a prior; the posterior over them is approximated
-    by a mean-field Gaussian fitted with PyMC's automatic differentiation
-    variational inference (ADVI) on minibatches, and predictions average the
-    network's class probabilities over posterior draws. Two classes use a
-    Bernoulli likelihood on one logit, more a categorical likelihood on one
-    logit per class.
+    by a mean-field Gaussian fitted by automatic differentiation variational
+    inference (ADVI) on minibatches, and predictions average the network's
+    class probabilities over posterior draws. Two classes use a Bernoulli
+    likelihood on one logit, more a categorical likelihood on one logit per
+    class.
 
     Parameters
     ----------
-    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(16, 16)
-        The ith element is the number of units in the ith hidden layer. Keep
-        networks modest on small data: mean-field posteriors of wide layers
-        fall back to the prior and explain the data as noise.
+    %(hidden_layer_sizes)s
 
-    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
-        Activation of the hidden layers. With ``"relu"`` the epistemic
-        uncertainty keeps growing away from the data; ``"tanh"`` and
-        ``"logistic"`` saturate there.
+    %(activation)s
 
-    prior : {"normal", "hierarchical", "scale_mixture"}, default="normal"
-        Prior over every weight and bias. ``"normal"`` is
-        ``Normal(0, prior_scale)``; ``"hierarchical"`` is ``Normal(0, s)`` with
-        one scale ``s ~ HalfNormal(prior_scale)`` per weight matrix and per
-        bias vector, learned from the data (written ``s * z`` with ``z ~
-        Normal(0, 1)``, the mean-field posterior covering ``s`` and ``z``);
-        ``"scale_mixture"`` is Bayes by
-        Backprop's ``0.5 Normal(0, prior_scale) + 0.5 Normal(0, prior_scale *
-        exp(-6))`` (Blundell et al., 2015).
+    %(prior)s
 
-    prior_scale : float, default=1.0
-        Standard deviation of the normal prior, of the hierarchical prior's
-        HalfNormal hyperprior, or of the scale mixture's wide component.
+    %(prior_scale)s
 
-    batch_size : int or "auto", default="auto"
-        Minibatch size of ADVI; ``"auto"`` is ``min(200, n_samples)``. A batch
-        that covers the training set gives full-batch ADVI.
+    %(batch_size)s
 
-    learning_rate : {"constant", "adaptive"}, default="constant"
-        Step-size schedule. ``"constant"`` keeps ``learning_rate_init`` and
-        stops fitting the first time the stopping rule (``tol``,
-        ``n_iter_no_change``) says so. ``"adaptive"`` is ``MLPClassifier``'s
-        schedule: each time the stopping rule would stop, the step size is
-        divided by 5 instead, until it is at most 1e-6; reaching ``max_iter``
-        after the first division ends the fit without a
-        ``ConvergenceWarning``. On scikit-learn's moons and digits (see
-        ``benchmarks/bench_small.py``) "adaptive" lowered the test log loss
-        by 3-6% for 1.5-2.5 times the fitting time, hence not the default.
+    %(learning_rate_constant)s
 
-    learning_rate_init : float, default=0.01
-        Step size of the Adam optimiser of the variational parameters.
+    %(learning_rate_init)s
 
-    max_iter : int, default=5000
-        Maximum number of epochs; an epoch is ``ceil(n_samples / batch_size)``
-        optimisation steps. ADVI needs a few thousand steps to settle, which on
-        a data set smaller than ``batch_size`` is as many epochs; on larger
-        data the stopping rule usually ends fitting long before.
+    %(max_iter)s
 
-    tol : float, default=1e-4
-        Tolerance on the per-sample negative ELBO (or on the validation score
-        with ``early_stopping``): when it does not improve by at least ``tol``
-        for more than ``n_iter_no_change`` consecutive epochs, fitting stops
-        (or, with ``learning_rate="adaptive"``, the step size drops).
+    %(tol)s
 
-    n_iter_no_change : int or "auto", default="auto"
-        Epochs without an improvement of ``tol`` that end fitting or, with
-        ``learning_rate="adaptive"``, divide the step size. ``"auto"``
-        is 10 epochs, or as many as span 600 optimisation steps if that is
-        more: the ELBO is a noisy estimate, and on small data sets, where an
-        epoch is a step or two, its trend only shows over hundreds of steps.
+    %(n_iter_no_change)s
 
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified),
-        stop when its mean log predictive probability stops improving, and
-        keep the posterior that scored best. Unlike ``MLPClassifier``, which
-        watches accuracy, this score is continuous and rewards calibration.
+    %(early_stopping_classifier)s
 
-    validation_fraction : float, default=0.1
-        Share of the training data held out with ``early_stopping``.
+    %(validation_fraction)s
 
-    n_posterior_draws : int, default=100
-        Posterior draws averaged at prediction.
+    %(n_posterior_draws)s
 
-    warm_start : bool, default=False
-        Start from the posterior of the previous call to ``fit`` instead of a
-        fresh initialisation. The architecture and classes must not change.
+    %(warm_start)s
 
-    n_init : int, default=1
-        Number of fits from different initialisations and Monte Carlo seeds;
-        the one with the best smoothed ELBO (or validation score with
-        ``early_stopping``) is kept, as ``KMeans`` keeps its best of
-        ``n_init`` runs. ADVI on a small network can settle in a poor local
-        optimum; a few restarts guard against it. Ignored with a warm start.
+    %(n_init)s
 
-    ensemble_size : int, default=1
-        Number of mean-field posteriors fitted independently, each from its
-        own initialisation and Monte Carlo seeds (and with its own ``n_init``
-        runs). The fitted posterior is their equal-weight mixture: predictions
-        share their draws evenly among the members. One mean-field Gaussian
-        settles around one mode of the posterior and understates its spread;
-        a mixture covers several modes, as deep ensembles do. Fitting takes
-        ``ensemble_size`` times as long. With a warm start, the fitted members
-        continue and the missing ones are fitted from scratch.
-        The default is one member: on moons and digits
-        (``benchmarks/bench_small.py``'s problems, 3 seeds) three members
-        lowered the test log loss by 1-2% and did not improve the calibration
-        error, for 2-3 times the fitting time; on image data a fit takes
-        minutes. The regressor's default is two.
+    %(ensemble_size_classifier)s
 
-    device : {"cpu", "gpu", "auto"}, default="cpu"
-        Where PyTensor runs the fit and the predictions. ``"gpu"`` uses
-        PyTensor's JAX backend on a CUDA GPU and raises a ``RuntimeError`` when
-        none is usable; ``"auto"`` uses a GPU when one is usable and the CPU
-        otherwise.
+    %(device)s
 
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initialisation, the validation split, ADVI's Monte Carlo
-        draws and minibatches, and the posterior draws used at prediction.
-        Pass an int for reproducible results across calls.
+    %(random_state)s
 
-    verbose : bool, default=False
-        Print the loss of every epoch, the time elapsed and the most that the
-        remaining epochs may take.
+    %(verbose)s
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels.
 
-    posteriors_ : list of dict of str to tuple of (ndarray, ndarray)
-        The fitted posterior, one mean-field Gaussian per member of the
-        ensemble (``ensemble_size`` of them; fewer after an interrupted fit):
-        for each free variable of the PyMC model, the mean and standard
-        deviation of its Gaussian in PyMC's unconstrained space. Weights are
-        ``"coef_i"`` and ``"intercept_i"``; the hierarchical prior writes each
-        weight tensor as a learned scale times standard-normal weights:
-        ``"coef_0_scale_log__"`` and ``"coef_0_standardised"``. The weight
-        summaries (``coefs_``, ``coefs_std_``, ``intercepts_``,
-        ``intercepts_std_``) are the mixture's moments; the records of the fit
-        (``loss_curve_``, ``n_iter_``, ``best_loss_``, the validation scores,
-        ``t_``) are the first member's.
+    %(posterior_)s
 
-    coefs_ : list of ndarray
-        Posterior mean of each layer's weight matrix, shaped like
-        :attr:`sklearn.neural_network.MLPClassifier.coefs_`.
+    %(dense_moments)s
 
-    coefs_std_ : list of ndarray
-        Posterior standard deviation of each layer's weight matrix.
+    %(fit_records)s
 
-    intercepts_ : list of ndarray
-        Posterior mean of each layer's bias vector.
+    %(classifier_validation_scores)s
 
-    intercepts_std_ : list of ndarray
-        Posterior standard deviation of each layer's bias vector.
-
-    loss_curve_ : list of float
-        Negative ELBO divided by the number of training samples, averaged over
-        each epoch. It continues across calls with ``warm_start``.
-
-    best_loss_ : float or None
-        Lowest value of ``loss_curve_`` in the last fit; None with
-        ``early_stopping``.
-
-    validation_scores_ : list of float or None
-        Mean log predictive probability of the validation labels (the negative
-        log loss) after each epoch with ``early_stopping``, else None.
-
-    best_validation_score_ : float or None
-        Best of ``validation_scores_`` with ``early_stopping``, else None.
-
-    n_iter_ : int
-        Epochs run by the last call to ``fit``.
-
-    t_ : int
-        Training samples seen by the optimiser in the last call to ``fit``.
+    %(fit_counts)s
 
     n_layers_ : int
         Number of layers, input and output included.
 
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during ``fit``. Defined only when ``X`` has
-        feature names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
     BayesianMLPRegressor : The regression counterpart.
+    BayesianConvClassifier : The same with convolutions, for images.
     sklearn.neural_network.MLPClassifier : A non-Bayesian MLP classifier.
 
     Notes
     -----
-    ADVI's objective is the evidence lower bound (ELBO). On a minibatch, the
-    log-likelihood is scaled by ``n_samples / batch_size`` (PyMC's
-    ``total_size``), so each step follows an unbiased estimate of the
-    gradient of the full-data ELBO.
+    %(notes)s
 
     References
     ----------
@@ -414,24 +301,4 @@ class BayesianMLPClassifier(BaseBayesianClassifier):
         random_state=None,
         verbose=False,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            prior=prior,
-            prior_scale=prior_scale,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            max_iter=max_iter,
-            tol=tol,
-            n_iter_no_change=n_iter_no_change,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_posterior_draws=n_posterior_draws,
-            warm_start=warm_start,
-            n_init=n_init,
-            ensemble_size=ensemble_size,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-        )
+        set_parameters(self, locals())

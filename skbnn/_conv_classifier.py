@@ -3,10 +3,12 @@
 from numbers import Integral
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseBayesianNetwork, _check_hidden_layer_sizes
+from ._base import BaseBayesianNetwork, set_parameters
 from ._classifier import BaseBayesianClassifier
-from ._networks import ConvNetwork
+from ._docs import fill_doc
+from ._networks import ConvNetwork, check_hidden_layer_sizes
 from ._out_of_core import is_out_of_core
 
 
@@ -35,6 +37,7 @@ def _check_input_shape(input_shape):
     return tuple(int(v) for v in shape) + ((1,) if len(shape) == 2 else ())
 
 
+@fill_doc
 class BayesianConvClassifier(BaseBayesianClassifier):
     """Bayesian convolutional network classifier fitted by minibatch ADVI.
 
@@ -50,9 +53,9 @@ class BayesianConvClassifier(BaseBayesianClassifier):
     conv_layers : sequence of (int, int), default=((8, 5), (16, 5))
         ``(filters, kernel_size)`` of each convolution block. A kernel or
         pooling window taller or wider than its input is cropped to it. The
-        default reaches 99% test accuracy on MNIST (see
-        ``examples/mnist_conv.py``) while 100 posterior draws over its 10,000
-        test images stay affordable on a laptop CPU.
+        default is small enough that 100 posterior draws over thousands of
+        images stay affordable on a laptop CPU, and accurate on MNIST (see
+        ``examples/mnist_conv.py``).
 
     hidden_layer_sizes : array-like of shape (n_dense_layers,), default=(128,)
         Widths of the dense hidden layers after the convolution blocks.
@@ -67,92 +70,39 @@ class BayesianConvClassifier(BaseBayesianClassifier):
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Activation of the convolution blocks and the hidden dense layers.
 
-    prior : {"normal", "hierarchical", "scale_mixture"}, default="normal"
-        Prior over every kernel, weight and bias, as in
-        :class:`BayesianMLPClassifier`; the hierarchical prior learns one scale
-        per kernel, weight matrix and bias vector.
+    %(prior)s
 
-    prior_scale : float, default=1.0
-        Standard deviation of the normal prior, of the hierarchical prior's
-        HalfNormal hyperprior, or of the scale mixture's wide component.
+    %(prior_scale)s
 
-    batch_size : int or "auto", default="auto"
-        Minibatch size of ADVI; ``"auto"`` is ``min(200, n_samples)``.
+    %(batch_size)s
 
-    learning_rate : {"constant", "adaptive"}, default="constant"
-        Step-size schedule. ``"constant"`` keeps ``learning_rate_init`` and
-        stops fitting the first time the stopping rule (``tol``,
-        ``n_iter_no_change``) says so. ``"adaptive"`` is ``MLPClassifier``'s
-        schedule: each time the stopping rule would stop, the step size is
-        divided by 5 instead, until it is at most 1e-6; reaching ``max_iter``
-        after the first division ends the fit without a
-        ``ConvergenceWarning``. For ``BayesianMLPClassifier`` on moons and
-        digits (see ``benchmarks/bench_small.py``) "adaptive" lowered the test
-        log loss by 3-6% for 1.5-2.5 times the fitting time, hence not the
-        default.
+    %(learning_rate_constant)s
 
-    learning_rate_init : float, default=0.01
-        Step size of the Adam optimiser of the variational parameters.
+    %(learning_rate_init)s
 
-    max_iter : int, default=5000
-        Maximum number of epochs.
+    %(max_iter)s
 
-    tol : float, default=1e-4
-        Tolerance on the per-sample negative ELBO (or on the validation score
-        with ``early_stopping``) of the stopping rule.
+    %(tol)s
 
-    n_iter_no_change : int or "auto", default="auto"
-        Epochs without an improvement of ``tol`` that end fitting or, with
-        ``learning_rate="adaptive"``, divide the step size; ``"auto"`` is 10
-        epochs, or as many as span 600 optimisation steps if that is
-        more.
+    %(n_iter_no_change)s
 
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified),
-        stop when its mean log predictive probability stops improving, and
-        keep the posterior that scored best.
+    %(early_stopping_classifier)s
 
-    validation_fraction : float, default=0.1
-        Share of the training data held out with ``early_stopping``.
+    %(validation_fraction)s
 
-    n_posterior_draws : int, default=100
-        Posterior draws averaged at prediction.
+    %(n_posterior_draws)s
 
-    warm_start : bool, default=False
-        Start from the posterior of the previous call to ``fit``. The
-        architecture, image shape and classes must not change.
+    %(warm_start)s
 
-    n_init : int, default=1
-        Number of fits from different initialisations and Monte Carlo seeds;
-        the one with the best smoothed ELBO (or validation score with
-        ``early_stopping``) is kept, as ``KMeans`` keeps its best of
-        ``n_init`` runs. ADVI on a small network can settle in a poor local
-        optimum; a few restarts guard against it. Ignored with a warm start.
+    %(n_init)s
 
-    ensemble_size : int, default=1
-        Number of mean-field posteriors fitted independently, each from its
-        own initialisation and Monte Carlo seeds (and with its own ``n_init``
-        runs). The fitted posterior is their equal-weight mixture: predictions
-        share their draws evenly among the members. One mean-field Gaussian
-        settles around one mode of the posterior and understates its spread;
-        a mixture covers several modes, as deep ensembles do. Fitting takes
-        ``ensemble_size`` times as long. With a warm start, the fitted members
-        continue and the missing ones are fitted from scratch.
-        The default is one member: a fit on MNIST takes minutes, and on moons
-        and digits three members of :class:`BayesianMLPClassifier` lowered
-        the test log loss by only 1-2%.
+    %(ensemble_size_classifier)s
 
-    device : {"cpu", "gpu", "auto"}, default="cpu"
-        Where PyTensor runs the fit and the predictions, as in
-        :class:`BayesianMLPClassifier`.
+    %(device)s
 
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initialisation, the validation split, ADVI's Monte Carlo
-        draws and minibatches, and the posterior draws used at prediction.
+    %(random_state)s
 
-    verbose : bool, default=False
-        Print the loss of every epoch, the time elapsed and the most that the
-        remaining epochs may take.
+    %(verbose)s
 
     Attributes
     ----------
@@ -162,14 +112,9 @@ class BayesianConvClassifier(BaseBayesianClassifier):
     input_shape_ : tuple of int
         ``(height, width, channels)`` of the images the network was fitted on.
 
-    posteriors_ : list of dict of str to tuple of (ndarray, ndarray)
-        The fitted posterior, one mean-field Gaussian per member of the
-        ensemble, as in :class:`BayesianMLPClassifier`: ``"coef_i"`` and
-        ``"intercept_i"`` number the convolutions first, then the dense layers.
-        The weight summaries (``coefs_``, ``coefs_std_``, ``intercepts_``,
-        ``intercepts_std_``) are the mixture's moments; the records of the fit
-        (``loss_curve_``, ``n_iter_``, ``best_loss_``, the validation scores,
-        ``t_``) are the first member's.
+    %(posterior_)s
+        ``"coef_i"`` and ``"intercept_i"`` number the convolutions first,
+        then the dense layers.
 
     coefs_ : list of ndarray
         Posterior mean of each kernel, shaped ``(kernel_height, kernel_width,
@@ -184,37 +129,17 @@ class BayesianConvClassifier(BaseBayesianClassifier):
     intercepts_std_ : list of ndarray
         Posterior standard deviation of each bias vector.
 
-    loss_curve_ : list of float
-        Negative ELBO divided by the number of training samples, averaged over
-        each epoch.
+    %(fit_records)s
 
-    best_loss_ : float or None
-        Lowest value of ``loss_curve_`` in the last fit; None with
-        ``early_stopping``.
+    %(classifier_validation_scores)s
 
-    validation_scores_ : list of float or None
-        Negative log loss on the validation set after each epoch with
-        ``early_stopping``, else None.
-
-    best_validation_score_ : float or None
-        Best of ``validation_scores_`` with ``early_stopping``, else None.
-
-    n_iter_ : int
-        Epochs run by the last call to ``fit``.
-
-    t_ : int
-        Training samples seen by the optimiser in the last call to ``fit``.
+    %(fit_counts)s
 
     n_layers_ : int
         Number of layers with weights (convolutions and dense layers), plus one
         for the input.
 
-    n_features_in_ : int
-        Number of features (pixels times channels) seen during ``fit``.
-
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during ``fit``. Defined only when ``X`` has
-        feature names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
@@ -222,6 +147,8 @@ class BayesianConvClassifier(BaseBayesianClassifier):
 
     Notes
     -----
+    %(notes)s
+
     The convolutions run as XLA's own convolution under PyTensor's JAX
     backend (NumPy on other backends), and prediction evaluates many posterior
     draws per call: one convolution with every draw's filters side by side for
@@ -273,43 +200,24 @@ class BayesianConvClassifier(BaseBayesianClassifier):
         random_state=None,
         verbose=False,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            prior=prior,
-            prior_scale=prior_scale,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            max_iter=max_iter,
-            tol=tol,
-            n_iter_no_change=n_iter_no_change,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_posterior_draws=n_posterior_draws,
-            warm_start=warm_start,
-            n_init=n_init,
-            ensemble_size=ensemble_size,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.conv_layers = conv_layers
-        self.input_shape = input_shape
+        set_parameters(self, locals())
+
+    @property
+    def input_shape_(self):
+        """Tuple of int: ``(height, width, channels)`` of the fitted images."""
+        check_is_fitted(self)
+        return self._fitted_network.input_shape
 
     def _as_rows(self, X, reset):
         # Image arrays become rows of pixels; 2-D input is left to validation.
         if getattr(X, "ndim", 2) not in (3, 4):
-            if reset:
-                self._image_shape = None
-            return X
+            return X, None
         if not is_out_of_core(X):  # arrays on disk stay there
             X = np.asarray(X)
         image_shape = X.shape[1:] + ((1,) if X.ndim == 3 else ())
         if reset:
             expected = self.input_shape
             expected = None if expected is None else _check_input_shape(expected)
-            self._image_shape = image_shape
         else:
             expected = self.input_shape_
         if expected is not None and image_shape != expected:
@@ -317,15 +225,15 @@ class BayesianConvClassifier(BaseBayesianClassifier):
                 f"X holds images of shape {image_shape}, but the input_shape "
                 f"{'is' if reset else 'fitted is'} {expected}."
             )
-        return X.reshape(X.shape[0], -1)
+        return X.reshape(X.shape[0], -1), image_shape
 
-    def _network(self, n_features, n_outputs):
+    def _describe_network(self, n_features, n_outputs, image_shape):
         conv_layers = _check_conv_layers(self.conv_layers)
-        hidden_layer_sizes = _check_hidden_layer_sizes(self.hidden_layer_sizes)
+        hidden_layer_sizes = check_hidden_layer_sizes(self.hidden_layer_sizes)
         if self.input_shape is not None:
             input_shape = _check_input_shape(self.input_shape)
-        elif self._image_shape is not None:
-            input_shape = self._image_shape
+        elif image_shape is not None:
+            input_shape = image_shape
         else:
             input_shape = (1, n_features, 1)
         if np.prod(input_shape) != n_features:
@@ -333,7 +241,6 @@ class BayesianConvClassifier(BaseBayesianClassifier):
                 f"X has {n_features} features per sample, but input_shape "
                 f"{input_shape} needs {np.prod(input_shape)}."
             )
-        self.input_shape_ = input_shape
         return ConvNetwork(
             input_shape,
             conv_layers,

@@ -1,15 +1,19 @@
-"""Minibatch ADVI: fit a mean-field Gaussian posterior to a PyMC model.
+"""The compiled step of minibatch ADVI on a PyMC model's log-density.
 
-The optimisation step is compiled once per model structure and kept in a
+PyMC builds the model and its log-density; this module compiles one step of
+ADVI on it: a mean-field Gaussian over the model's free variables, one
+reparametrised draw, the entropy, the minibatch's scaled log-likelihood and an
+Adam update. The step is compiled once per model structure and kept in a
 cache: the minibatch, its rows' likelihood weights and the learning rate are
 inputs of the compiled function, and the variational parameters are reset in
-place at the start of each fit. A refit on other data (a cross-validation
-fold, a warm start) compiles nothing.
+place at the start of each run. A refit on other data (a cross-validation
+fold, a warm start) compiles nothing. ``skbnn._training`` runs the steps.
 """
 
+import contextlib
 import threading
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 import numpy as np
 import pytensor
@@ -18,10 +22,7 @@ from pymc.initial_point import make_initial_point_fn
 from pytensor.graph.replace import graph_replace
 from pytensor.tensor.random.type import RandomType
 
-from ._minibatches import iter_row_minibatches
-
-# Batches smaller than this are padded to a power of two (see padded_rows).
-PAD_BATCHES_BELOW = 256
+from ._model import build_model
 
 # Variables with this many entries or more get a vector of variational
 # parameters of their own (see _vector_layout).
@@ -38,35 +39,6 @@ def _softplus(x):
 def _inverse_softplus(y):
     # Each standard deviation is parametrised as softplus(rho), as in PyMC.
     return y + np.log(-np.expm1(-y))
-
-
-@dataclass
-class AdviResult:
-    """What a run of ADVI leaves behind.
-
-    Attributes
-    ----------
-    posterior : dict of str to (ndarray, ndarray)
-        Mean and standard deviation of the Gaussian over each free variable,
-        in PyMC's unconstrained space, keyed by value-variable name.
-    loss_curve : list of float
-        Mean negative ELBO of each epoch, divided by the number of samples
-        (the sum of the sample weights).
-    n_steps : int
-        Optimisation steps taken.
-    interrupted : bool
-        Whether a KeyboardInterrupt ended the optimisation.
-    stopped : bool
-        Whether ``on_epoch_end`` ended the optimisation; the posterior is
-        empty then if the parameters were no longer finite, and the caller
-        keeps one it saw before.
-    """
-
-    posterior: dict
-    loss_curve: list = field(default_factory=list)
-    n_steps: int = 0
-    interrupted: bool = False
-    stopped: bool = False
 
 
 def _standard_normal(shape, dtype):
@@ -413,131 +385,53 @@ class StepCache:
 STEP_CACHE = StepCache()
 
 
-def _divergence_error(epoch, step, loss, learning_rate):
-    return ValueError(
-        f"ADVI diverged: the negative ELBO became {loss} at epoch {epoch} "
-        f"(step {step}, step size {learning_rate}). Lower learning_rate_init, "
-        "standardise the inputs (e.g. StandardScaler in a Pipeline), or choose "
-        "a smaller prior_scale."
-    )
-
-
-def padded_rows(batch_size):
-    """Rows of the compiled step's minibatch for batches of ``batch_size``.
-
-    Small batches are padded with rows of weight zero up to a power of two:
-    on small data sets the batch is the whole data set, and without padding
-    every data set size would compile the step anew.
+def build_step(network, *, prior, prior_scale, likelihood, dtype, mode, verbose):
+    """Build the PyMC model of ``network`` and compile its ADVI step.
 
     Parameters
     ----------
-    batch_size : int
-        Rows that carry data.
+    network : object
+        Architecture description from ``skbnn._networks``.
+    prior : str
+        Key of ``skbnn._priors.PRIORS``.
+    prior_scale : float
+        Initial scale of the prior (an input of the step).
+    likelihood : object
+        One of ``skbnn._likelihoods``.
+    dtype : str
+        Float type of the step.
+    mode : str
+        PyTensor mode that compiles it.
+    verbose : bool
+        Say how long building took: the first fit of an architecture in a
+        process pays for it, and JAX compiles on the first step.
 
     Returns
     -------
-    rows : int
-    """
-    if batch_size >= PAD_BATCHES_BELOW:
-        return batch_size
-    return 1 << (batch_size - 1).bit_length()
-
-
-def fit_advi(
-    step,
-    X,
-    y,
-    *,
-    batch_size,
-    learning_rate,
-    max_epochs,
-    random_seed,
-    sample_weight=None,
-    on_epoch_end=None,
-    on_step=None,
-):
-    """Fit a mean-field Gaussian approximation by minibatch ADVI with Adam.
-
-    Parameters
-    ----------
     step : AdviStep
-        The compiled step, already reset to its initial state.
-    X : ndarray or skbnn._out_of_core.OutOfCoreRows of shape \
-            (n_samples, n_features)
-        Training inputs, of the step's dtype; rows on disk are read a buffer
-        at a time.
-    y : ndarray
-        Training targets, encoded for the likelihood.
-    batch_size : int
-        Rows of a minibatch, at most ``n_samples``.
-    learning_rate : float or callable
-        Adam's step size, or a callable without arguments that returns the
-        step size of each epoch before it starts.
-    max_epochs : int
-        Upper bound on the number of epochs.
-    random_seed : int
-        Seeds the minibatch draws.
-    sample_weight : ndarray of shape (n_samples,), default=None
-        Weight of each sample's log-likelihood term; None weighs each by one.
-        A weight of 2 counts a sample as if it appeared twice.
-    on_epoch_end : callable, default=None
-        Called as ``on_epoch_end(epoch_loss, read_posterior)`` after each
-        epoch, where ``read_posterior()`` returns the current posterior; a true
-        return value stops the optimisation.
-    on_step : callable, default=None
-        Called as ``on_step(epoch)`` after each step (progress display).
-
-    Returns
-    -------
-    result : AdviResult
-        A KeyboardInterrupt (Ctrl-C) ends the optimisation early and returns
-        the posterior reached so far, with ``interrupted`` set.
-
-    Raises
-    ------
-    ValueError
-        If the ELBO or the variational parameters stop being finite.
     """
-    n_samples = X.shape[0]
-    rows = padded_rows(batch_size)
-    # Rows drawn uniformly at random, each likelihood term scaled by
-    # n_samples / batch_size: an unbiased estimate of the weighted sum.
-    scale = n_samples / batch_size
-    row_weights = np.zeros(rows, dtype=step.dtype)
-    row_weights[:batch_size] = scale
-    total_weight = n_samples if sample_weight is None else float(np.sum(sample_weight))
-    X_batch = np.zeros((rows, *X.shape[1:]), dtype=X.dtype)
-    y_batch = np.zeros((rows, *y.shape[1:]), dtype=y.dtype)
-    rng = np.random.default_rng(random_seed)
-    result = AdviResult(posterior={})
-    epoch, rate = 0, None
+    start = time.perf_counter()
+    batch_model = build_model(
+        network,
+        prior=prior,
+        prior_scale=prior_scale,
+        likelihood=likelihood,
+        dtype=dtype,
+    )
+    step = AdviStep(batch_model, mode=mode)
+    if verbose:
+        print(
+            f"Built the ADVI step in {time.perf_counter() - start:.1f} s; JAX "
+            "compiles it on the first step (once per architecture and process)."
+        )
+    return step
+
+
+@contextlib.contextmanager
+def borrowed_step(key, build):
+    """Lend the cached step for ``key`` (built by ``build()`` if none is free)."""
+    step = STEP_CACHE.borrow(key, build)
     try:
-        for epoch in range(1, max_epochs + 1):
-            rate = learning_rate() if callable(learning_rate) else learning_rate
-            losses = []
-            for indices, source, positions in iter_row_minibatches(X, batch_size, rng):
-                np.take(source, positions, axis=0, out=X_batch[:batch_size])
-                np.take(y, indices, axis=0, out=y_batch[:batch_size])
-                if sample_weight is not None:
-                    row_weights[:batch_size] = scale * sample_weight[indices]
-                loss = step(X_batch, y_batch, row_weights, rate)
-                result.n_steps += 1
-                if on_step is not None:
-                    on_step(epoch)
-                if not np.isfinite(loss):
-                    raise _divergence_error(epoch, result.n_steps, loss, rate)
-                losses.append(loss)
-            result.loss_curve.append(float(np.mean(losses)) / total_weight)
-            if on_epoch_end is not None and on_epoch_end(
-                result.loss_curve[-1], step.snapshot
-            ):
-                result.stopped = True
-                break
-    except KeyboardInterrupt:
-        # As scikit-learn's MLP: Ctrl-C keeps what was learned so far.
-        result.interrupted = True
-    if step.is_finite():
-        result.posterior = step.read()
-    elif not result.stopped:
-        raise _divergence_error(epoch, result.n_steps, "nan", rate)
-    return result
+        yield step
+    finally:
+        STEP_CACHE.give_back(key, step)

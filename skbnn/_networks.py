@@ -7,11 +7,24 @@ new description, not a fork of fitting and prediction.
 
 from dataclasses import dataclass
 from itertools import pairwise
+from numbers import Integral
 
 from ._layers import ACTIVATIONS, add_channel_bias, conv2d, max_pool2d, mlp
 
 # Side of the square max-pooling window after each convolution.
 POOL_SIZE = 2
+
+
+def check_hidden_layer_sizes(hidden_layer_sizes):
+    """Validate the widths of the hidden layers; return them as a list of int."""
+    if not hasattr(hidden_layer_sizes, "__iter__"):
+        hidden_layer_sizes = [hidden_layer_sizes]
+    hidden_layer_sizes = list(hidden_layer_sizes)
+    if not all(isinstance(size, Integral) and size > 0 for size in hidden_layer_sizes):
+        raise ValueError(
+            f"hidden_layer_sizes must be integers > 0, got {hidden_layer_sizes}."
+        )
+    return [int(size) for size in hidden_layer_sizes]
 
 
 def coef_name(layer):

@@ -21,18 +21,17 @@ from scipy.special import entr
 from sklearn.utils import gen_batches
 
 from ._likelihoods import INVERSE_LINKS
-from ._priors import draw_weights
 
 # Networks with fewer weights than this are evaluated on many draws per call,
 # where call overhead would dominate; larger ones one draw per call, as JAX's
-# batched matrix products ran the 784-800-800-10 MLP at 40 GFLOP/s on the
-# CPU, its plain ones at 94.
+# batched matrix products on the CPU run at about half the speed of its plain
+# ones on the MNIST MLP's layers.
 _VECTORISE_DRAWS_BELOW = 2**18
 
 # Upper bounds on the floats held at once, so memory stays bounded for wide
 # networks, many draws and many rows. Smaller blocks of rows stay in cache:
-# 2**22 activations ran the default conv net's 100-draw prediction in 23-27 s
-# on two cores, 2**23 in 35-37 s, and the 2x800 MLP's no slower.
+# the default conv net predicted faster with 2**22 activations than with 2**23,
+# and the 2x800 MLP no slower (benchmarks/bench_predict.py).
 _SAMPLED_WEIGHTS_BUDGET = 2**22
 _ACTIVATIONS_BUDGET = 2**22
 
@@ -118,16 +117,14 @@ def draw_members(n_draws, n_members, seed):
     return rng.permutation((shares + rng.integers(n_members)) % n_members)
 
 
-def iter_draw_outputs(posteriors, X, *, network, inverse_link, n_draws, seed, mode):
+def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mode):
     """Yield the network's per-draw outputs on row blocks of ``X``.
 
     Parameters
     ----------
-    posteriors : list of dict of str to (ndarray, ndarray)
-        The members of an equal-weight mixture of mean-field posteriors: for
-        every free variable behind the parameters of ``network``, the mean and
-        standard deviation of its Gaussian (see ``skbnn._priors.draw_weights``).
-        The draws are shared among them by :func:`draw_members`.
+    posterior : skbnn._posterior.Posterior
+        The posterior over the parameters of ``network``; the draws are shared
+        among its members by :func:`draw_members`.
     X : ndarray of shape (n_samples, n_features)
         Inputs; their dtype is the dtype of the computation.
     network : object
@@ -162,7 +159,7 @@ def iter_draw_outputs(posteriors, X, *, network, inverse_link, n_draws, seed, mo
     rows_per_block = _rows_per_block(chunk_size * network.activations_per_row)
     n_samples, n_features = X.shape
     block = np.zeros((rows_per_block, n_features), dtype=dtype)
-    members = draw_members(n_draws, len(posteriors), seed)
+    members = draw_members(n_draws, posterior.n_members, seed)
     for chunk, first_draw in enumerate(range(0, n_draws, chunk_size)):
         # Every chunk samples chunk_size draws, so one compiled function
         # serves all; the last chunk drops the draws beyond n_draws.
@@ -173,7 +170,7 @@ def iter_draw_outputs(posteriors, X, *, network, inverse_link, n_draws, seed, mo
         rng = np.random.default_rng([seed, chunk])
         weights = []
         for name in names:
-            draws_of_name = draw_weights(posteriors, name, rng, chunk_members, dtype)
+            draws_of_name = posterior.draw(name, rng, chunk_members, dtype)
             weights.append(draws_of_name if over_draws else draws_of_name[0])
         for rows in gen_batches(n_samples, rows_per_block):
             n_rows = rows.stop - rows.start
@@ -235,6 +232,30 @@ def stack_draw_outputs(draw_outputs, n_samples, n_draws):
             stacked = np.empty((n_draws, n_samples, outputs.shape[-1]), outputs.dtype)
         stacked[draws, rows] = outputs
     return stacked
+
+
+def requested_kinds(kind, kinds):
+    """Validate ``kind``; return the list of kinds it asks for.
+
+    ``kind`` is one of ``kinds``, a list or tuple of them, or ``"all"``.
+    """
+    if isinstance(kind, str) and kind == "all":
+        return sorted(kinds)
+    requested = list(kind) if isinstance(kind, list | tuple) else [kind]
+    for one in requested:
+        if not isinstance(one, str) or one not in kinds:
+            raise ValueError(
+                f"The 'kind' parameter of predict_uncertainty must be a str among "
+                f"{sorted(kinds)}, 'all', or a list of them. Got {kind!r} instead."
+            )
+    return requested
+
+
+def by_kind(kind, values):
+    """Return ``values[kind]`` for one kind, else the dict of those asked for."""
+    if isinstance(kind, str) and kind != "all":
+        return values[kind]
+    return values
 
 
 def _normalised(proba):

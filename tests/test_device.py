@@ -82,7 +82,8 @@ def test_jax_backend_fits_and_predicts(pretend_gpu, blobs):
     clf.fit(X, y)
     assert clf.score(X, y) > 0.95
     # The fitted state comes back to the host as plain numpy arrays.
-    assert all(type(mean) is np.ndarray for mean, _ in clf.posteriors_[0].values())
+    free_variables = clf.posterior_.free_variables(0).values()
+    assert all(type(mean) is np.ndarray for mean, _ in free_variables)
     proba = clf.predict_proba(X)
     np.testing.assert_array_equal(clf.predict_proba(X), proba)
 

@@ -22,7 +22,7 @@ def _fit_quietly(estimator, X, y):
 def _with_member(estimator, member):
     """A copy of a fitted ensemble that holds only one of its members."""
     single = copy.deepcopy(estimator)
-    single.posteriors_ = [estimator.posteriors_[member]]
+    single.posterior_ = estimator.posterior_.member(member)
     return single
 
 
@@ -49,14 +49,15 @@ def test_the_first_member_is_the_single_fit(sine):
     pair = _fit_quietly(
         BayesianMLPRegressor(random_state=0, ensemble_size=2, **SHORT), X, y
     )
-    assert len(single.posteriors_) == 1
-    assert len(pair.posteriors_) == 2
-    for name, (mean, std) in single.posteriors_[0].items():
-        assert_array_equal(pair.posteriors_[0][name][0], mean)
-        assert_array_equal(pair.posteriors_[0][name][1], std)
+    assert single.posterior_.n_members == 1
+    assert pair.posterior_.n_members == 2
+    for name, (mean, std) in single.posterior_.free_variables(0).items():
+        assert_array_equal(pair.posterior_.free_variables(0)[name][0], mean)
+        assert_array_equal(pair.posterior_.free_variables(0)[name][1], std)
     # The second member has seeds of its own.
     assert not np.array_equal(
-        pair.posteriors_[1]["coef_0"][0], pair.posteriors_[0]["coef_0"][0]
+        pair.posterior_.member(1).moments("coef_0")[0],
+        pair.posterior_.member(0).moments("coef_0")[0],
     )
     # The training history is the first member's.
     assert pair.loss_curve_ == single.loss_curve_
@@ -125,16 +126,16 @@ def test_warm_start_continues_the_members_and_adds_new_ones(sine):
         X,
         y,
     )
-    first_member = copy.deepcopy(reg.posteriors_[0])
+    first_member = reg.posterior_.member(0).moments("coef_0")
     reg.set_params(ensemble_size=2)
     _fit_quietly(reg, X, y)
     assert len(reg.loss_curve_) == 2 * SHORT["max_iter"]
     assert not np.array_equal(
-        reg.posteriors_[0]["coef_0"][0], first_member["coef_0"][0]
+        reg.posterior_.member(0).moments("coef_0")[0], first_member[0]
     )
     # The new member is fitted from scratch, as in a fresh fit of two.
-    for name, (mean, _) in fresh_pair.posteriors_[1].items():
-        assert_array_equal(reg.posteriors_[1][name][0], mean)
+    for name, (mean, _) in fresh_pair.posterior_.free_variables(1).items():
+        assert_array_equal(reg.posterior_.free_variables(1)[name][0], mean)
     reg.set_params(ensemble_size=1)
     with pytest.raises(ValueError, match="ensemble_size=1 must be larger or equal"):
         reg.fit(X, y)
@@ -159,6 +160,6 @@ def test_ctrl_c_keeps_the_members_fitted_so_far(interrupt_after, sine):
     with pytest.warns(UserWarning, match="Training interrupted by user."):
         with pytest.warns(ConvergenceWarning, match="Member 0 of the ensemble"):
             reg.fit(X, y)
-    assert len(reg.posteriors_) == 2
+    assert reg.posterior_.n_members == 2
     assert reg.n_iter_ == SHORT["max_iter"]
     assert np.isfinite(reg.predict(X)).all()

@@ -67,7 +67,7 @@ def test_clone_gives_an_unfitted_copy_with_the_same_parameters(moons):
     clf.fit(X, y)
     copy = clone(clf)
     assert copy.get_params() == clf.get_params()
-    assert not hasattr(copy, "posteriors_")
+    assert not hasattr(copy, "posterior_")
 
 
 def test_dataframe_input_keeps_feature_names(moons):

@@ -12,7 +12,6 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
 from skbnn._device import gpu_unavailable_reason
-from skbnn._stopping import StoppingRule
 
 
 def _binary_data(n=100, seed=0):
@@ -28,7 +27,8 @@ def test_runaway_loss_stops_with_a_warning_and_keeps_the_best_posterior():
         clf.fit(X, y)
     # It stopped long before max_iter and kept a finite posterior.
     assert clf.n_iter_ < 10
-    assert all(np.isfinite(m).all() for m, _ in clf.posteriors_[0].values())
+    free_variables = clf.posterior_.free_variables(0).values()
+    assert all(np.isfinite(mean).all() for mean, _ in free_variables)
     assert np.isfinite(clf.predict_proba(X)).all()
 
 
@@ -51,21 +51,6 @@ def test_unscaled_inputs_warn(sine):
     with pytest.warns(UserWarning, match="X looks unscaled: feature 0"):
         with pytest.warns(ConvergenceWarning):
             reg.fit(X * 1e4, y)
-
-
-@pytest.mark.parametrize("window, best_epoch", [(1, 3), (2, 4)])
-def test_the_posterior_of_the_best_smoothed_loss_is_kept(window, best_epoch):
-    # A loss that falls, then drifts up without running away.
-    losses = [10.0, 5.0, 3.0, 3.2, 4.0, 4.5, 5.0]
-    rule = StoppingRule(0.0, np.inf, smoothing_window=window)
-    for epoch, loss in enumerate(losses, start=1):
-        assert not rule(loss, lambda epoch=epoch: {"epoch": epoch})
-    assert rule.best_posterior == {"epoch": best_epoch}
-    assert rule.best_epoch == best_epoch
-    assert rule.runaway is None
-    # Rising above twice the best smoothed loss is a runaway.
-    assert rule(100.0, dict)
-    assert "ran away" in rule.runaway
 
 
 def test_ctrl_c_keeps_what_was_learned(interrupt_after):

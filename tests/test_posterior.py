@@ -1,13 +1,9 @@
 import numpy as np
+import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skbnn._priors import (
-    draw_weights,
-    free_weight_name,
-    mixture_weight_moments,
-    standardised_name,
-    weight_moments,
-)
+from skbnn._posterior import Posterior, free_weight_name
+from skbnn._priors import standardised_name
 
 
 def _one_member(n_draws):
@@ -32,9 +28,8 @@ def test_free_weight_name_is_the_weight_or_its_standardised_variable():
 def test_centred_weights_are_read_as_they_are():
     mean, std = np.array([1.0, -2.0]), np.array([0.5, 0.1])
     posterior = {"intercept_0": (mean, std)}
-    assert weight_moments(posterior, "intercept_0") == (mean, std)
-    draws = draw_weights(
-        [posterior],
+    assert Posterior([posterior]).moments("intercept_0") == (mean, std)
+    draws = Posterior([posterior]).draw(
         "intercept_0",
         np.random.default_rng(1),
         _one_member(200_000),
@@ -46,9 +41,8 @@ def test_centred_weights_are_read_as_they_are():
 
 def test_hierarchical_moments_match_the_draws():
     posterior = _hierarchical_posterior()
-    mean, std = weight_moments(posterior, "coef_0")
-    draws = draw_weights(
-        [posterior],
+    mean, std = Posterior([posterior]).moments("coef_0")
+    draws = Posterior([posterior]).draw(
         "coef_0",
         np.random.default_rng(2),
         _one_member(400_000),
@@ -64,8 +58,8 @@ def test_hierarchical_moments_match_the_draws():
 
 def test_each_draw_scales_the_whole_tensor_by_one_factor():
     posterior = _hierarchical_posterior(z_std=0.0)
-    draws = draw_weights(
-        [posterior], "coef_0", np.random.default_rng(3), _one_member(5), np.float32
+    draws = Posterior([posterior]).draw(
+        "coef_0", np.random.default_rng(3), _one_member(5), np.float32
     )
     assert draws.dtype == np.float32
     ratios = draws / posterior["coef_0_standardised"][0]
@@ -82,28 +76,58 @@ def test_mixture_moments_match_the_draws_of_each_member():
     hierarchical[1]["coef_0_scale_log__"] = (np.array([0.2]), np.array([0.1]))
     for posteriors, name in [(centred, "intercept_0"), (hierarchical, "coef_0")]:
         members = np.repeat([0, 1], 200_000)
-        draws = draw_weights(
-            posteriors, name, np.random.default_rng(4), members, np.float64
-        )
+        mixture = Posterior(posteriors)
+        draws = mixture.draw(name, np.random.default_rng(4), members, np.float64)
         # Each draw comes from its own member...
-        for member, posterior in enumerate(posteriors):
-            mean, std = weight_moments(posterior, name)
+        for member in range(mixture.n_members):
+            mean, std = mixture.member(member).moments(name)
             of_member = draws[members == member]
             assert_allclose(of_member.mean(axis=0), mean, atol=0.02)
             assert_allclose(of_member.std(axis=0), std, rtol=0.02)
         # ...and all of them follow the equal-weight mixture.
-        mean, std = mixture_weight_moments(posteriors, name)
+        mean, std = mixture.moments(name)
         assert_allclose(draws.mean(axis=0), mean, atol=0.02)
         assert_allclose(draws.std(axis=0), std, rtol=0.02)
     # The two centred members have the same mean in the second entry: the
     # mixture's spread there is the members' root mean variance.
-    assert_allclose(mixture_weight_moments(centred, "intercept_0")[1][1], np.sqrt(0.05))
+    assert_allclose(Posterior(centred).moments("intercept_0")[1][1], np.sqrt(0.05))
 
 
-def test_a_mixture_of_one_is_that_posterior():
-    posterior = _hierarchical_posterior()
+def test_a_member_is_a_posterior_of_its_own():
+    members = [_hierarchical_posterior(), _hierarchical_posterior(z_std=0.1)]
+    mixture = Posterior(members)
+    assert mixture.n_members == 2
+    second = mixture.member(1)
+    assert second.n_members == 1
     for part, expected in zip(
-        mixture_weight_moments([posterior], "coef_0"),
-        weight_moments(posterior, "coef_0"),
+        second.moments("coef_0"), Posterior([members[1]]).moments("coef_0")
     ):
         assert_array_equal(part, expected)
+    # free_variables hands out a copy under PyMC's names.
+    free = mixture.free_variables(1)
+    assert set(free) == {"coef_0_standardised", "coef_0_scale_log__"}
+    free.clear()
+    assert mixture.free_variables(1)
+
+
+def test_noise_moments_come_from_the_log_scale_gaussians():
+    members = [
+        {"noise_std_log__": (np.array([np.log(0.5)]), np.array([0.2]))},
+        {"noise_std_log__": (np.array([np.log(2.0)]), np.array([0.1]))},
+    ]
+    posterior = Posterior(members)
+    # The median of a log-normal is exp(mean); two members' geometric mean.
+    assert_allclose(posterior.noise_std(), [1.0])
+    rng = np.random.default_rng(0)
+    draws = np.concatenate(
+        [
+            np.exp(rng.normal(m[0], s[0], 200_000))
+            for m, s in (member["noise_std_log__"] for member in members)
+        ]
+    )
+    assert_allclose(posterior.noise_variance(), [np.mean(draws**2)], rtol=0.01)
+
+
+def test_a_posterior_needs_a_member():
+    with pytest.raises(ValueError, match="at least one member"):
+        Posterior([])

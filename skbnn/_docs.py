@@ -1,0 +1,239 @@
+"""Docstring entries that the estimators share, written once.
+
+A class decorated with :func:`fill_doc` has each ``%(name)s`` in its
+docstring replaced by ``DOCS[name]``, as MNE-Python and matplotlib share
+theirs; a literal percent sign is written ``%%`` there.
+"""
+
+DOCS = {}
+
+DOCS["hidden_layer_sizes"] = """\
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(16, 16)
+        The ith element is the number of units in the ith hidden layer. Keep
+        networks modest on small data: mean-field posteriors of wide layers
+        fall back to the prior and explain the data as noise."""
+
+DOCS["activation"] = """\
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+        Activation of the hidden layers. With ``"relu"`` the epistemic
+        uncertainty keeps growing away from the data; ``"tanh"`` and
+        ``"logistic"`` saturate there."""
+
+DOCS["prior"] = """\
+    prior : {"normal", "hierarchical", "scale_mixture"}, default="normal"
+        Prior over every weight and bias. ``"normal"`` is
+        ``Normal(0, prior_scale)``; ``"hierarchical"`` is ``Normal(0, s)`` with
+        one scale ``s ~ HalfNormal(prior_scale)`` per weight tensor and per
+        bias vector, learned from the data (written ``s * z`` with
+        ``z ~ Normal(0, 1)``, the mean-field posterior covering ``s`` and
+        ``z``); ``"scale_mixture"`` is Bayes by Backprop's
+        ``0.5 Normal(0, prior_scale) + 0.5 Normal(0, prior_scale * exp(-6))``
+        (Blundell et al., 2015)."""
+
+DOCS["prior_scale"] = """\
+    prior_scale : float, default=1.0
+        Standard deviation of the normal prior, of the hierarchical prior's
+        HalfNormal hyperprior, or of the scale mixture's wide component."""
+
+DOCS["batch_size"] = """\
+    batch_size : int or "auto", default="auto"
+        Minibatch size of ADVI; ``"auto"`` is ``min(200, n_samples)``. A batch
+        that covers the training set gives full-batch ADVI."""
+
+_SCHEDULES = """\
+        ``"constant"`` keeps ``learning_rate_init`` and stops fitting the
+        first time the stopping rule (``tol``, ``n_iter_no_change``) says so.
+        ``"adaptive"`` is ``MLPClassifier``'s schedule: each time the stopping
+        rule would stop, the step size is divided by 5 instead, until it is at
+        most 1e-6; reaching ``max_iter`` after the first division ends the fit
+        without a ``ConvergenceWarning``. Adam's steps at a constant size keep
+        the variational parameters moving; smaller steps let them settle."""
+
+DOCS["learning_rate_constant"] = f"""\
+    learning_rate : {{"constant", "adaptive"}}, default="constant"
+        Step-size schedule.
+{_SCHEDULES}
+        The classifiers keep ``"constant"``: on the small classification
+        benchmarks ``"adaptive"`` lowered the test log loss a little for up to
+        2.5 times the fitting time."""
+
+DOCS["learning_rate_adaptive"] = f"""\
+    learning_rate : {{"constant", "adaptive"}}, default="adaptive"
+        Step-size schedule.
+{_SCHEDULES}
+        The regressor's default is ``"adaptive"``: on the UCI regression
+        benchmark it improved the test RMSE and log-likelihood of every data
+        set."""
+
+DOCS["learning_rate_init"] = """\
+    learning_rate_init : float, default=0.01
+        Step size of the Adam optimiser of the variational parameters."""
+
+DOCS["max_iter"] = """\
+    max_iter : int, default=5000
+        Maximum number of epochs; an epoch is ``ceil(n_samples / batch_size)``
+        optimisation steps. ADVI needs a few thousand steps to settle, which on
+        a data set smaller than ``batch_size`` is as many epochs; on larger
+        data the stopping rule usually ends fitting long before."""
+
+DOCS["tol"] = """\
+    tol : float, default=1e-4
+        Tolerance on the per-sample negative ELBO (or on the validation score
+        with ``early_stopping``): when it does not improve by at least ``tol``
+        for more than ``n_iter_no_change`` consecutive epochs, fitting stops
+        (or, with ``learning_rate="adaptive"``, the step size drops)."""
+
+DOCS["n_iter_no_change"] = """\
+    n_iter_no_change : int or "auto", default="auto"
+        Epochs without an improvement of ``tol`` that end fitting or, with
+        ``learning_rate="adaptive"``, divide the step size. ``"auto"``
+        is 10 epochs, or as many as span 600 optimisation steps if that is
+        more: the ELBO is a noisy estimate, and on small data sets, where an
+        epoch is a step or two, its trend only shows over hundreds of steps."""
+
+DOCS["early_stopping_classifier"] = """\
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified),
+        stop when its mean log predictive probability stops improving, and
+        keep the posterior that scored best. Unlike ``MLPClassifier``, which
+        watches accuracy, this score is continuous and rewards calibration."""
+
+DOCS["validation_fraction"] = """\
+    validation_fraction : float, default=0.1
+        Share of the training data held out with ``early_stopping``."""
+
+DOCS["n_posterior_draws"] = """\
+    n_posterior_draws : int, default=100
+        Posterior draws averaged at prediction."""
+
+DOCS["warm_start"] = """\
+    warm_start : bool, default=False
+        Start from the posterior of the previous call to ``fit`` instead of a
+        fresh initialisation. The architecture, and the classes or the number
+        of targets, must not change."""
+
+DOCS["n_init"] = """\
+    n_init : int, default=1
+        Number of fits from different initialisations and Monte Carlo seeds;
+        the one with the best smoothed ELBO (or validation score with
+        ``early_stopping``) is kept, as ``KMeans`` keeps its best of
+        ``n_init`` runs. ADVI on a small network can settle in a poor local
+        optimum; a few restarts guard against it. Ignored with a warm start."""
+
+DOCS["ensemble_size"] = """\
+        Number of mean-field posteriors fitted independently, each from its
+        own initialisation and Monte Carlo seeds (and with its own ``n_init``
+        runs). The fitted posterior is their equal-weight mixture: predictions
+        share their draws evenly among the members. One mean-field Gaussian
+        settles around one mode of the posterior and understates its spread;
+        a mixture covers several modes, as deep ensembles do. Fitting takes
+        ``ensemble_size`` times as long. With a warm start, the fitted members
+        continue and the missing ones are fitted from scratch."""
+
+DOCS["ensemble_size_classifier"] = f"""\
+    ensemble_size : int, default=1
+{DOCS["ensemble_size"]}
+        The classifiers' default is one member: on the small classification
+        benchmarks more members lowered the test log loss only a little, and
+        on images a fit takes minutes."""
+
+DOCS["device"] = """\
+    device : {"cpu", "gpu", "auto"}, default="cpu"
+        Where PyTensor runs the fit and the predictions. ``"gpu"`` uses
+        PyTensor's JAX backend on a CUDA GPU and raises a ``RuntimeError`` when
+        none is usable; ``"auto"`` uses a GPU when one is usable and the CPU
+        otherwise. A model fitted on a GPU predicts on the CPU of a machine
+        without one, with a warning."""
+
+DOCS["random_state"] = """\
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation, the validation split, ADVI's Monte Carlo
+        draws and minibatches, and the posterior draws used at prediction.
+        Pass an int for reproducible results across calls."""
+
+DOCS["verbose"] = """\
+    verbose : bool, default=False
+        Print the loss of every epoch, the time elapsed and the most that the
+        remaining epochs may take; on a terminal, also draw a progress bar."""
+
+DOCS["posterior_"] = """\
+    posterior_ : Posterior
+        The fitted posterior: an equal-weight mixture of mean-field Gaussians,
+        one per member of the ensemble (``ensemble_size`` of them; fewer after
+        an interrupted fit). ``posterior_.moments(name)`` gives the mean and
+        standard deviation of a network parameter (``"coef_0"``,
+        ``"intercept_0"``, ...). The weight summaries (``coefs_``,
+        ``coefs_std_``, ``intercepts_``, ``intercepts_std_``) are the
+        mixture's moments; the records of the fit (``loss_curve_``,
+        ``n_iter_``, ``best_loss_``, the validation scores, ``t_``) are the
+        first member's."""
+
+DOCS["dense_moments"] = """\
+    coefs_ : list of ndarray
+        Posterior mean of each layer's weight matrix, shaped like
+        :attr:`sklearn.neural_network.MLPClassifier.coefs_`.
+
+    coefs_std_ : list of ndarray
+        Posterior standard deviation of each layer's weight matrix.
+
+    intercepts_ : list of ndarray
+        Posterior mean of each layer's bias vector.
+
+    intercepts_std_ : list of ndarray
+        Posterior standard deviation of each layer's bias vector."""
+
+DOCS["fit_records"] = """\
+    loss_curve_ : list of float
+        Negative ELBO divided by the number of training samples, averaged over
+        each epoch. It continues across calls with ``warm_start``.
+
+    best_loss_ : float or None
+        Lowest value of ``loss_curve_`` in the last fit; None with
+        ``early_stopping``."""
+
+DOCS["classifier_validation_scores"] = """\
+    validation_scores_ : list of float or None
+        Mean log predictive probability of the validation labels (the negative
+        log loss) after each epoch with ``early_stopping``, else None.
+
+    best_validation_score_ : float or None
+        Best of ``validation_scores_`` with ``early_stopping``, else None."""
+
+DOCS["fit_counts"] = """\
+    n_iter_ : int
+        Epochs run by the last call to ``fit``.
+
+    t_ : int
+        Training samples seen by the optimiser in the last call to ``fit``."""
+
+DOCS["feature_attributes"] = """\
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``. Defined only when ``X`` has
+        feature names that are all strings."""
+
+DOCS["notes"] = """\
+    PyMC builds the model: the priors, the likelihood, and its joint
+    log-density on a symbolic minibatch. skbnn compiles its own step of
+    automatic differentiation variational inference (ADVI, Kucukelbir et al.)
+    on that log-density rather than calling ``pm.fit``: a mean-field Gaussian
+    over the model's free variables in PyMC's unconstrained space, one
+    reparametrised draw per step, its entropy, and Adam. On a minibatch the
+    log-likelihood is scaled by ``n_samples / batch_size`` (what PyMC's
+    ``total_size`` does), so each step follows an unbiased estimate of the
+    gradient of the full-data evidence lower bound (ELBO). skbnn also draws
+    the posterior networks at prediction and averages over them. One
+    compiled step serves every fit of the same architecture."""
+
+
+def fill_doc(cls):
+    """Replace each ``%(name)s`` in the docstring of ``cls`` by ``DOCS[name]``.
+
+    A placeholder stands indented as its entry's first line would, so that
+    formatters see the docstring's true indentation; the entry's first line
+    comes without it.
+    """
+    cls.__doc__ = cls.__doc__ % {name: doc.lstrip(" ") for name, doc in DOCS.items()}
+    return cls

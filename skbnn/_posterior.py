@@ -1,0 +1,208 @@
+"""The fitted posterior: an equal-weight mixture of mean-field Gaussians.
+
+ADVI fits a Gaussian over each free variable of the PyMC model in its
+unconstrained space, under PyMC's names for it: a weight ``"coef_0"`` itself,
+or for the hierarchical prior its standard-normal part
+``"coef_0_standardised"`` and the log of its scale ``"coef_0_scale_log__"``;
+the noise scale as ``"noise_std_log__"``. :class:`Posterior` keeps those
+Gaussians and answers in the network's own terms (the weights ``"coef_0"``,
+the noise standard deviation), so those names are decoded here only.
+"""
+
+import numpy as np
+
+from ._likelihoods import NOISE_NAME
+from ._priors import layer_scale_name, standardised_name
+
+# PyMC fits a positive variable on the log scale under this suffix.
+_LOG_SUFFIX = "_log__"
+
+
+def free_weight_name(variable_names, name):
+    """Name of the free variable that holds the weights ``name``, or its ``z``.
+
+    Parameters
+    ----------
+    variable_names : container of str
+        The free variables of the model.
+    name : str
+        A network parameter.
+
+    Returns
+    -------
+    free_name : str
+    """
+    return name if name in variable_names else standardised_name(name)
+
+
+def _log_scale_name(name):
+    return layer_scale_name(name) + _LOG_SUFFIX
+
+
+def _weight_moments(gaussians, name):
+    """Mean and std of the weights ``name`` under one mean-field Gaussian.
+
+    For a hierarchical weight ``s * z``, the exact moments of the product of
+    the log-normal ``s`` and the Gaussian ``z``.
+    """
+    if name in gaussians:
+        return gaussians[name]
+    mean, std = gaussians[standardised_name(name)]
+    log_mean, log_std = gaussians[_log_scale_name(name)]
+    scale_mean = np.exp(log_mean + log_std**2 / 2)
+    scale_square_mean = np.exp(2 * log_mean + 2 * log_std**2)
+    variance = scale_square_mean * (mean**2 + std**2) - (scale_mean * mean) ** 2
+    return scale_mean * mean, np.sqrt(np.maximum(variance, 0.0))
+
+
+class Posterior:
+    """An equal-weight mixture of mean-field Gaussians over a network.
+
+    One component per member of the ensemble; a single fit has one.
+
+    Parameters
+    ----------
+    members : sequence of mapping of str to (ndarray, ndarray)
+        For each member, the mean and standard deviation of the Gaussian over
+        each free variable of the PyMC model, in its unconstrained space,
+        keyed by PyMC's value-variable names.
+
+    Attributes
+    ----------
+    n_members : int
+        Number of components of the mixture.
+    """
+
+    def __init__(self, members):
+        self._members = [dict(member) for member in members]
+        if not self._members:
+            raise ValueError("A posterior needs at least one member.")
+
+    @property
+    def n_members(self):
+        return len(self._members)
+
+    def member(self, index):
+        """Return member ``index`` as a posterior of its own."""
+        return Posterior([self._members[index]])
+
+    def free_variables(self, index=0):
+        """Return member ``index``'s Gaussians by PyMC's value-variable names.
+
+        Parameters
+        ----------
+        index : int, default=0
+            The member.
+
+        Returns
+        -------
+        gaussians : dict of str to (ndarray, ndarray)
+            Mean and standard deviation of each free variable.
+        """
+        return dict(self._members[index])
+
+    def moments(self, name):
+        """Mean and standard deviation of the network parameter ``name``.
+
+        Parameters
+        ----------
+        name : str
+            A network parameter, e.g. ``"coef_0"`` or ``"intercept_1"``.
+
+        Returns
+        -------
+        mean, std : ndarray
+            The mixture's moments: the members' mean, and the root of their
+            mean second moment less the square of that mean. One member gives
+            its own.
+        """
+        if self.n_members == 1:
+            return _weight_moments(self._members[0], name)
+        means, stds = zip(
+            *(_weight_moments(member, name) for member in self._members), strict=True
+        )
+        mean = np.mean(means, axis=0)
+        second_moment = np.mean(np.square(means) + np.square(stds), axis=0)
+        return mean, np.sqrt(np.maximum(second_moment - np.square(mean), 0.0))
+
+    def _moments_of_draws(self, key, members):
+        # One member gives its arrays, which broadcast over the draws; several
+        # give arrays with a leading axis of draws.
+        if self.n_members == 1:
+            return self._members[0][key]
+        mean = np.stack([self._members[member][key][0] for member in members])
+        std = np.stack([self._members[member][key][1] for member in members])
+        return mean, std
+
+    def draw(self, name, rng, members, dtype):
+        """Draw the network parameter ``name``.
+
+        Parameters
+        ----------
+        name : str
+            A network parameter.
+        rng : numpy.random.Generator
+            Source of the draws.
+        members : ndarray of int of shape (n_draws,)
+            The member each draw comes from.
+        dtype : numpy dtype
+            Float type of the draws.
+
+        Returns
+        -------
+        draws : ndarray of shape (n_draws, *shape)
+        """
+        n_draws = len(members)
+        key = free_weight_name(self._members[0], name)
+        mean, std = self._moments_of_draws(key, members)
+        shape = np.shape(self._members[0][key][0])
+        draws = rng.standard_normal((n_draws, *shape), dtype=dtype)
+        draws *= np.asarray(std, dtype=dtype)
+        draws += np.asarray(mean, dtype=dtype)
+        if key != name:
+            log_key = _log_scale_name(name)
+            log_mean, log_std = self._moments_of_draws(log_key, members)
+            log_shape = np.shape(self._members[0][log_key][0])
+            log_scale = rng.standard_normal((n_draws, *log_shape), dtype=dtype)
+            log_scale = log_scale * np.asarray(log_std, dtype=dtype) + log_mean
+            draws *= (
+                np.exp(log_scale)
+                .astype(dtype)
+                .reshape(n_draws, *[1] * (draws.ndim - 1))
+            )
+        return draws
+
+    def _noise_log_gaussians(self):
+        return [member[NOISE_NAME + _LOG_SUFFIX] for member in self._members]
+
+    def noise_variance(self):
+        """Posterior mean of the observation noise variance of each output.
+
+        Returns
+        -------
+        variance : ndarray of shape (n_outputs,)
+            The noise scale is log-normal under each member, so its mean
+            square is ``exp(2 m + 2 s^2)`` for log-scale mean ``m`` and std
+            ``s``; the mixture's is the members' average.
+        """
+        return np.mean(
+            [
+                np.exp(2.0 * mean + 2.0 * np.square(std))
+                for mean, std in self._noise_log_gaussians()
+            ],
+            axis=0,
+        )
+
+    def noise_std(self):
+        """Posterior median of each output's noise standard deviation.
+
+        Returns
+        -------
+        std : ndarray of shape (n_outputs,)
+            With several members, the geometric mean of their medians.
+        """
+        log_medians = [mean for mean, _ in self._noise_log_gaussians()]
+        return np.exp(np.mean(log_medians, axis=0))
+
+    def __repr__(self):
+        return f"Posterior(n_members={self.n_members})"

@@ -1,0 +1,195 @@
+"""Each callback alone, driven epoch by epoch as the trainer drives it."""
+
+import io
+import re
+
+import numpy as np
+import pytest
+
+from skbnn._callbacks import (
+    AdaptiveStepSize,
+    ConstantStepSize,
+    EpochLog,
+    KeepBest,
+    Plateau,
+    ProgressBar,
+    RunawayGuard,
+    ValidationScore,
+    stopping_rule,
+    wants_progress_bar,
+)
+from skbnn._training import Run, finish_epoch
+
+
+def _start(callbacks, *, learning_rate=0.01, window=1, verbose=False, max_epochs=50):
+    """A run with these callbacks; its posterior names the epoch it is read at."""
+    run = Run(
+        max_epochs=max_epochs,
+        steps_per_epoch=3,
+        learning_rate=learning_rate,
+        smoothing_window=window,
+        verbose=verbose,
+    )
+    run.callbacks = list(callbacks)
+    run.read_posterior = lambda: {"epoch": run.epoch}
+    for callback in run.callbacks:
+        callback.on_run_begin(run)
+    return run
+
+
+def _epochs(run, losses):
+    """Finish one epoch per loss; return whether each one stopped the run."""
+    stops = []
+    for loss in losses:
+        run.epoch += 1
+        stops.append(finish_epoch(run, loss))
+    return stops
+
+
+def test_plateau_follows_scikit_learn():
+    run = _start([Plateau(0.1, 2, "loss", ConstantStepSize())])
+    # Improvements reset the count; a stop needs more than 2 epochs without.
+    assert _epochs(run, [5.0, 4.0, 3.95, 3.92, 3.99]) == [False] * 4 + [True]
+    assert run.best_loss == 3.92
+    assert run.reached_plateau
+    assert run.stop_reason.startswith("Training loss did not improve more than")
+
+
+def test_constant_step_size_keeps_the_step_size():
+    run = _start([Plateau(0.1, 1, "loss", ConstantStepSize())])
+    assert _epochs(run, [3.0] * 3) == [False, False, True]
+    assert run.learning_rate == 0.01
+
+
+def test_adaptive_step_size_divides_until_it_is_tiny(capsys):
+    # MLPClassifier's "adaptive" schedule: where the constant rule would stop,
+    # divide by 5 and reset the count; stop once the step is at most 1e-6.
+    run = _start(
+        [Plateau(0.1, 1, "loss", AdaptiveStepSize())], learning_rate=1e-4, verbose=True
+    )
+    rates, stops = [], []
+    for loss in [3.0] * 9:
+        rates.append(run.learning_rate)
+        stops += _epochs(run, [loss])
+    # 1e-4 -> 2e-5 -> 4e-6 -> 8e-7, which is small enough to stop at.
+    assert rates == pytest.approx([1e-4] * 3 + [2e-5] * 2 + [4e-6] * 2 + [8e-7] * 2)
+    assert stops == [False] * 8 + [True]
+    printed = capsys.readouterr().out
+    assert printed.count("Setting learning rate to") == 3
+    assert printed.rstrip().endswith("Learning rate too small. Stopping.")
+
+
+def test_a_schedule_alone_lowers_the_step_until_its_minimum():
+    run = _start([], learning_rate=1.0)
+    schedule = AdaptiveStepSize(divisor=10.0, minimum=0.01)
+    assert [schedule.lower(run) for _ in range(4)] == [True, True, False, False]
+    assert run.learning_rate == pytest.approx(0.01)
+    assert not ConstantStepSize().lower(run)
+
+
+def test_validation_score_decides_the_plateau_and_the_kept_posterior():
+    scores = iter([0.5, 0.8, 0.7, 0.79, 0.6])
+    run = _start(
+        stopping_rule(
+            tol=0.0,
+            n_iter_no_change=2,
+            adaptive=False,
+            validation_score=lambda posterior: next(scores),
+        )
+    )
+    # The training loss keeps falling; the validation score decides.
+    assert _epochs(run, [5.0, 4.0, 3.0, 2.0, 1.0]) == [False] * 4 + [True]
+    assert run.best_posterior == {"epoch": 2}
+    assert run.validation_scores == [0.5, 0.8, 0.7, 0.79, 0.6]
+    assert run.best_validation_score == 0.8
+    assert run.rank == -0.8
+
+
+def test_validation_score_scores_the_current_posterior():
+    scored = []
+    run = _start([ValidationScore(lambda posterior: scored.append(posterior) or 1.0)])
+    _epochs(run, [1.0, 1.0])
+    assert scored == [{"epoch": 1}, {"epoch": 2}]
+    assert run.validation_score == 1.0
+
+
+@pytest.mark.parametrize("window, best_epoch", [(1, 3), (2, 4)])
+def test_the_posterior_of_the_best_smoothed_loss_is_kept(window, best_epoch):
+    # A loss that falls, then drifts up without running away.
+    run = _start([RunawayGuard(), KeepBest("smoothed_loss")], window=window)
+    assert not any(_epochs(run, [10.0, 5.0, 3.0, 3.2, 4.0, 4.5, 5.0]))
+    assert run.best_posterior == {"epoch": best_epoch}
+    assert run.best_epoch == best_epoch
+    assert run.runaway is None
+    # Rising above twice the best smoothed loss is a runaway ...
+    assert _epochs(run, [100.0]) == [True]
+    assert "ran away" in run.runaway
+    # ... which ends the epoch's callbacks: nothing later kept this epoch.
+    assert run.best_epoch == best_epoch
+
+
+def test_runaway_guard_alone_allows_noise_but_not_a_blow_up():
+    run = _start([RunawayGuard()], window=1)
+    # Up to max(|lowest|, 1) above the lowest loss is noise.
+    assert _epochs(run, [0.5, 1.4, 0.4, 1.4]) == [False] * 4
+    assert _epochs(run, [1.5]) == [True]
+    assert re.search(r"rose from 0\.4 \(epoch 3\) to 1\.5 \(epoch 5\)", run.runaway)
+
+
+def test_epoch_log_reports_each_epoch_and_the_time_to_go(capsys):
+    run = _start(
+        [EpochLog(), *stopping_rule(tol=0.1, n_iter_no_change=1, adaptive=False)],
+        verbose=True,
+        max_epochs=10,
+    )
+    assert _epochs(run, [3.0, 2.0, 2.0, 2.0]) == [False] * 3 + [True]
+    printed = capsys.readouterr().out.splitlines()
+    for epoch, (line, loss) in enumerate(zip(printed, ["3", "2", "2", "2"]), 1):
+        assert re.fullmatch(
+            rf"Iteration {epoch}, loss = {loss}\.00000000, "
+            r"[\d.]+ s elapsed, at most [\d.]+ s to go",
+            line,
+        )
+    assert printed[4].startswith("Training loss did not improve more than tol=0.1")
+
+
+def test_a_quiet_run_prints_nothing(capsys):
+    run = _start(
+        [EpochLog(), *stopping_rule(tol=0.1, n_iter_no_change=1, adaptive=True)]
+    )
+    _epochs(run, [3.0] * 5)
+    assert capsys.readouterr().out == ""
+
+
+def test_progress_bar_only_for_verbose_fits_on_a_terminal():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    assert wants_progress_bar(True, Terminal())
+    assert not wants_progress_bar(False, Terminal())
+    assert not wants_progress_bar(True, io.StringIO())
+
+
+def test_progress_bar_draws_with_rich():
+    bar = ProgressBar()
+    run = _start([bar], max_epochs=2)
+    for epoch in [1, 1, 1, 2, 2, 2]:
+        run.epoch = epoch
+        bar.on_step_end(run)
+    bar.on_run_end(run)
+
+
+def test_stopping_rule_orders_its_parts():
+    kinds = [type(c) for c in stopping_rule(tol=0, n_iter_no_change=1, adaptive=True)]
+    assert kinds == [RunawayGuard, KeepBest, Plateau]
+    with_validation = stopping_rule(
+        tol=0, n_iter_no_change=1, adaptive=True, validation_score=np.mean
+    )
+    assert [type(c) for c in with_validation] == [
+        RunawayGuard,
+        ValidationScore,
+        KeepBest,
+        Plateau,
+    ]
+    assert isinstance(with_validation[-1].schedule, AdaptiveStepSize)

@@ -1,0 +1,249 @@
+import contextlib
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+
+import skbnn._base as base
+from skbnn import BayesianMLPClassifier
+from skbnn._callbacks import Callback
+from skbnn._device import device_context
+from skbnn._inference import AdviStep
+from skbnn._likelihoods import BernoulliLikelihood
+from skbnn._model import build_model
+from skbnn._networks import MLPNetwork
+from skbnn._training import (
+    Run,
+    Trainer,
+    TrainingData,
+    draw_fit_seeds,
+    padded_rows,
+    run_advi,
+)
+
+
+def _moons_step(units=(2, 3, 1)):
+    batch_model = build_model(
+        MLPNetwork(units, "tanh"),
+        prior="normal",
+        prior_scale=1.0,
+        likelihood=BernoulliLikelihood(),
+        dtype="float32",
+    )
+    with device_context("cpu"):
+        return AdviStep(batch_model, mode="JAX")
+
+
+def _run(max_epochs, learning_rate=0.01, steps_per_epoch=5):
+    return Run(
+        max_epochs=max_epochs,
+        steps_per_epoch=steps_per_epoch,
+        learning_rate=learning_rate,
+    )
+
+
+class _RecordingStep:
+    """Stands in for AdviStep and records what run_advi feeds it."""
+
+    dtype = np.float32
+
+    def __init__(self):
+        self.batches = []
+
+    def __call__(self, X_batch, y_batch, row_weights, learning_rate):
+        self.batches.append((X_batch.copy(), y_batch.copy(), row_weights.copy()))
+        return 1.0
+
+    def snapshot(self):
+        return {}
+
+    def read(self):
+        return {}
+
+    def is_finite(self):
+        return True
+
+
+def test_minibatches_keep_pairs_cover_every_row_and_pad_with_zero_weight():
+    n = 70
+    X = np.arange(n, dtype=np.float32)[:, None]
+    y = np.arange(n, dtype=np.int32)
+    step = _RecordingStep()
+    run_advi(step, TrainingData(X, y, batch_size=30), _run(2), random_seed=0)
+    assert len(step.batches) == 2 * 3
+    for X_batch, y_batch, weights in step.batches:
+        # 30 rows of data, padded to 32 rows that carry no weight.
+        assert_array_equal(X_batch[:, 0], y_batch)
+        assert_array_equal(weights, np.r_[np.full(30, n / 30), 0, 0].astype("f4"))
+    first_epoch = np.concatenate([y[:30] for _, y, _ in step.batches[:3]])
+    assert set(first_epoch) == set(range(n))
+    # A full batch of 70 rows is padded to 128 rows that carry no weight.
+    step = _RecordingStep()
+    run_advi(step, TrainingData(X, y, batch_size=n), _run(1), random_seed=0)
+    ((X_batch, y_batch, weights),) = step.batches
+    assert X_batch.shape == (padded_rows(n), 1) == (128, 1)
+    assert_array_equal(np.sort(y_batch[:n]), np.arange(n))
+    assert_array_equal(weights, np.r_[np.ones(n), np.zeros(128 - n)])
+
+
+def test_sample_weights_scale_the_rows_of_each_minibatch():
+    n = 40
+    X = np.arange(n, dtype=np.float32)[:, None]
+    y = np.arange(n, dtype=np.int32)
+    weight = np.linspace(0.5, 2.0, n)
+    step = _RecordingStep()
+    data = TrainingData(X, y, batch_size=10, sample_weight=weight)
+    run = run_advi(step, data, _run(1), random_seed=0)
+    for _, y_batch, row_weights in step.batches:
+        expected = (n / 10 * weight[y_batch[:10]]).astype("f4")
+        assert_array_equal(row_weights[:10], expected)
+    # The epoch's mean step loss (1.0 here) per sample divides by the
+    # weights' sum, not by the number of rows.
+    assert run.loss_curve == [pytest.approx(1 / weight.sum())]
+
+
+class _StopAfter(Callback):
+    def __init__(self, n_epochs):
+        self.n_epochs = n_epochs
+        self.losses = []
+
+    def on_epoch_end(self, run):
+        self.losses.append(run.loss_curve[-1])
+        if len(self.losses) == self.n_epochs:
+            run.stop("enough")
+
+
+def test_a_run_stops_when_a_callback_says_so(moons):
+    X, _, y, _ = moons
+    step = _moons_step()
+    stop = _StopAfter(3)
+    data = TrainingData(X.astype(np.float32), y.astype(np.int32), batch_size=100)
+    with device_context("cpu"):
+        step.reset({}, 0.01, seed=0)
+        run = run_advi(step, data, _run(50), [stop], random_seed=0)
+    assert run.loss_curve == stop.losses
+    assert run.n_steps == 15
+    assert run.stop_reason == "enough"
+    assert set(run.posterior) == {"coef_0", "intercept_0", "coef_1", "intercept_1"}
+
+
+class _Hooks(Callback):
+    """Records every hook, and sets the step size of the second epoch to 0."""
+
+    def __init__(self):
+        self.calls, self.rates, self.posteriors = [], [], []
+
+    def on_run_begin(self, run):
+        self.calls.append("begin")
+
+    def on_step_end(self, run):
+        self.calls.append(run.epoch)
+        self.rates.append(run.learning_rate)
+
+    def on_epoch_end(self, run):
+        self.posteriors.append(dict(run.read_posterior()))
+        run.learning_rate = 0.0
+
+    def on_run_end(self, run):
+        self.calls.append("end")
+
+
+def test_the_step_size_a_callback_sets_is_the_next_epochs(moons):
+    X, _, y, _ = moons
+    step = _moons_step()
+    hooks = _Hooks()
+    data = TrainingData(X.astype(np.float32), y.astype(np.int32), batch_size=100)
+    with device_context("cpu"):
+        step.reset({}, 0.01, seed=0)
+        initial = step.read()
+        run_advi(step, data, _run(2), [hooks], random_seed=0)
+    assert hooks.calls == ["begin"] + [1] * 5 + [2] * 5 + ["end"]
+    assert hooks.rates == [0.01] * 5 + [0.0] * 5
+    # A step size of 0 leaves the variational parameters where they were.
+    after_first, after_second = hooks.posteriors
+    assert not np.array_equal(after_first["coef_0"][0], initial["coef_0"][0])
+    for name, (mean, std) in after_second.items():
+        np.testing.assert_array_equal(mean, after_first[name][0])
+        np.testing.assert_array_equal(std, after_first[name][1])
+
+
+def test_ctrl_c_ends_the_run_and_still_calls_its_end(moons):
+    class Interrupt(_Hooks):
+        def on_step_end(self, run):
+            super().on_step_end(run)
+            if run.n_steps == 7:
+                raise KeyboardInterrupt
+
+    X, _, y, _ = moons
+    step = _moons_step()
+    hooks = Interrupt()
+    data = TrainingData(X.astype(np.float32), y.astype(np.int32), batch_size=100)
+    with device_context("cpu"):
+        step.reset({}, 0.01, seed=0)
+        run = run_advi(step, data, _run(5), [hooks], random_seed=0)
+    assert run.interrupted
+    assert len(run.loss_curve) == 1
+    assert hooks.calls[-1] == "end"
+    assert run.posterior
+
+
+def test_the_trainer_keeps_each_members_best_restart():
+    class RankedStep(_RecordingStep):
+        def reset(self, start, default_std, seed, prior_scale):
+            self.start = start
+
+    ranks = iter([3.0, 1.0, 2.0, 5.0, 4.0, 6.0, 0.0])
+    made = []
+
+    def new_run():
+        run = _run(1)
+        run.rank = next(ranks)
+        made.append(run)
+        return run, []
+
+    X = np.zeros((4, 1), np.float32)
+    trainer = Trainer(
+        RankedStep(),
+        TrainingData(X, np.zeros(4, np.int32), batch_size=4),
+        new_run=new_run,
+        initial_posterior=lambda seed: {"seed": seed},
+        initial_std=0.01,
+        prior_scale=1.0,
+    )
+    runs = trainer.fit([[(0, 0), (1, 1), (2, 2)], [(3, 3), (4, 4), (5, 5)]])
+    assert runs == [made[1], made[4]]
+    # A warm start continues a member in one run from where it was.
+    warm = trainer.fit([[(0, 0), (1, 1)]], starts=[{"fitted": True}])
+    assert len(warm) == 1 and len(made) == 7
+    assert trainer.step.start == {"fitted": True}
+
+
+def test_the_first_members_first_run_has_the_same_seeds_however_many():
+    single = draw_fit_seeds(np.random.RandomState(0), 1, 1)
+    several = draw_fit_seeds(np.random.RandomState(0), 3, 2)
+    assert single.members[0][0] == several.members[0][0]
+    assert (single.split, single.prediction) == (several.split, several.prediction)
+    assert [len(seeds) for seeds in several.members] == [2, 2, 2]
+    pairs = [tuple(pair) for seeds in several.members for pair in seeds]
+    assert len(set(pairs)) == 6
+
+
+def test_a_verbose_fit_on_a_terminal_draws_a_bar_advanced_every_step(
+    moons, monkeypatch
+):
+    steps = []
+
+    class RecordingBar(Callback):
+        def on_step_end(self, run):
+            steps.append(run.epoch)
+
+    monkeypatch.setattr(base, "wants_progress_bar", lambda verbose: verbose)
+    monkeypatch.setattr(base, "ProgressBar", RecordingBar)
+    X, _, y, _ = moons
+    clf = BayesianMLPClassifier(
+        hidden_layer_sizes=(4,), batch_size=100, max_iter=3, verbose=True
+    )
+    with pytest.warns(ConvergenceWarning), contextlib.redirect_stdout(None):
+        clf.fit(X, y)
+    assert steps == [1] * 5 + [2] * 5 + [3] * 5
