@@ -1,4 +1,4 @@
-"""Bayesian neural networks for scikit-learn, fitted by minibatch ADVI in PyMC."""
+"""Bayesian neural networks for scikit-learn: PyMC models fitted by minibatch ADVI."""
 
 from ._classifier import BayesianMLPClassifier
 from ._conv_classifier import BayesianConvClassifier

@@ -8,23 +8,19 @@ is ``skbnn._training``'s, prediction ``skbnn._prediction``'s.
 import functools
 import warnings
 from abc import ABCMeta, abstractmethod
-from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
 from ._callbacks import EpochLog, ProgressBar, stopping_rule, wants_progress_bar
 from ._device import compile_mode, device_context
 from ._inference import borrowed_step, build_step
-from ._layers import ACTIVATIONS
 from ._networks import MLPNetwork, check_hidden_layer_sizes
+from ._parameters import PARAMETER_CONSTRAINTS
 from ._posterior import Posterior
 from ._prediction import PosteriorPredictiveMixin
-from ._priors import PRIORS
 from ._training import (
     INITIAL_STD,
     Run,
@@ -32,6 +28,8 @@ from ._training import (
     TrainingData,
     draw_fit_seeds,
     glorot_initial_posterior,
+    resolve_batch_size,
+    warn_if_not_converged,
 )
 from ._validation import DTYPE, split_validation, validate_training_data
 
@@ -46,50 +44,10 @@ AUTO_PATIENCE_STEPS = 600
 SMOOTHING_STEPS = 50
 
 
-def set_parameters(estimator, arguments):
-    """Store the arguments of ``__init__`` as attributes of the same names.
-
-    All that a scikit-learn ``__init__`` does; every check happens in ``fit``.
-    """
-    for name, value in arguments.items():
-        if name not in ("self", "__class__"):
-            setattr(estimator, name, value)
-
-
 class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class of the Bayesian networks; use the derived estimators instead."""
 
-    _parameter_constraints: dict = {
-        "hidden_layer_sizes": [
-            "array-like",
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "prior": [StrOptions(set(PRIORS))],
-        "prior_scale": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [
-            StrOptions({"auto"}),
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "learning_rate": [StrOptions({"constant", "adaptive"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [
-            Interval(Integral, 1, None, closed="left"),
-            Options(Real, {np.inf}),
-            StrOptions({"auto"}),
-        ],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_posterior_draws": [Interval(Integral, 1, None, closed="left")],
-        "warm_start": ["boolean"],
-        "n_init": [Interval(Integral, 1, None, closed="left")],
-        "ensemble_size": [Interval(Integral, 1, None, closed="left")],
-        "device": [StrOptions({"cpu", "gpu", "auto"})],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
+    _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
     # The task subclasses supply these.
 
@@ -195,7 +153,8 @@ class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABC
                 expectations = self._posterior_expectations(X_val, posterior)
                 return self._validation_score(expectations, y_val, weight_val)
 
-        data = TrainingData(X, y, self._batch_size(X.shape[0]), sample_weight)
+        batch_size = resolve_batch_size(self.batch_size, X.shape[0])
+        data = TrainingData(X, y, batch_size, sample_weight)
         starts = []
         if warm:
             members = range(self.posterior_.n_members)
@@ -271,40 +230,14 @@ class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABC
             self.validation_scores_ = first.validation_scores
             self.best_validation_score_ = first.best_validation_score
         for member, run in enumerate(runs):
-            prefix = f"Member {member} of the ensemble: " if len(runs) > 1 else ""
-            self._warn_if_not_converged(run, prefix)
-
-    def _warn_if_not_converged(self, run, prefix):
-        n_epochs = len(run.loss_curve)
-        if run.runaway is not None:
-            warnings.warn(
-                f"{prefix}Stopped at epoch {n_epochs}: {run.runaway}. Kept "
-                f"the posterior of epoch {run.best_epoch}. Lower "
-                f"learning_rate_init (now {self.learning_rate_init}) or "
-                "standardise the inputs (e.g. StandardScaler in a Pipeline).",
-                ConvergenceWarning,
-            )
-        elif n_epochs == self.max_iter and not run.reached_plateau:
-            # With the adaptive schedule, max_iter may end a refinement at a
-            # smaller step size after the fit converged: no warning then.
-            warnings.warn(
-                f"{prefix}Stochastic Optimizer: Maximum iterations "
-                f"({self.max_iter}) reached and the optimization hasn't "
-                "converged yet.",
-                ConvergenceWarning,
+            warn_if_not_converged(
+                run,
+                max_iter=self.max_iter,
+                learning_rate_init=self.learning_rate_init,
+                prefix=f"Member {member} of the ensemble: " if len(runs) > 1 else "",
             )
 
     def _patience(self, steps_per_epoch):
         if self.n_iter_no_change != "auto":
             return self.n_iter_no_change
         return max(10, -(-AUTO_PATIENCE_STEPS // steps_per_epoch))
-
-    def _batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn(
-                "Got `batch_size` less than 1 or larger than sample size. It is "
-                "going to be clipped"
-            )
-        return min(self.batch_size, n_samples)

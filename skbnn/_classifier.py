@@ -5,9 +5,9 @@ from sklearn.base import ClassifierMixin
 from sklearn.metrics import log_loss
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._base import BaseBayesianNetwork, set_parameters
-from ._docs import fill_doc
+from ._base import BaseBayesianNetwork
 from ._likelihoods import BernoulliLikelihood, CategoricalLikelihood
+from ._parameters import fill_doc, set_parameters
 from ._predictive import (
     CLASSIFICATION_STATISTICS,
     by_kind,
@@ -197,39 +197,7 @@ class BayesianMLPClassifier(BaseBayesianClassifier):
 
     %(activation)s
 
-    %(prior)s
-
-    %(prior_scale)s
-
-    %(batch_size)s
-
-    %(learning_rate_constant)s
-
-    %(learning_rate_init)s
-
-    %(max_iter)s
-
-    %(tol)s
-
-    %(n_iter_no_change)s
-
-    %(early_stopping_classifier)s
-
-    %(validation_fraction)s
-
-    %(n_posterior_draws)s
-
-    %(warm_start)s
-
-    %(n_init)s
-
-    %(ensemble_size_classifier)s
-
-    %(device)s
-
-    %(random_state)s
-
-    %(verbose)s
+    %(classifier_fit_parameters)s
 
     Attributes
     ----------

@@ -5,11 +5,11 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseBayesianNetwork, set_parameters
+from ._base import BaseBayesianNetwork
 from ._classifier import BaseBayesianClassifier
-from ._docs import fill_doc
 from ._networks import ConvNetwork, check_hidden_layer_sizes
 from ._out_of_core import is_out_of_core
+from ._parameters import fill_doc, set_parameters
 
 
 def _check_conv_layers(conv_layers):
@@ -70,39 +70,7 @@ class BayesianConvClassifier(BaseBayesianClassifier):
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Activation of the convolution blocks and the hidden dense layers.
 
-    %(prior)s
-
-    %(prior_scale)s
-
-    %(batch_size)s
-
-    %(learning_rate_constant)s
-
-    %(learning_rate_init)s
-
-    %(max_iter)s
-
-    %(tol)s
-
-    %(n_iter_no_change)s
-
-    %(early_stopping_classifier)s
-
-    %(validation_fraction)s
-
-    %(n_posterior_draws)s
-
-    %(warm_start)s
-
-    %(n_init)s
-
-    %(ensemble_size_classifier)s
-
-    %(device)s
-
-    %(random_state)s
-
-    %(verbose)s
+    %(classifier_fit_parameters)s
 
     Attributes
     ----------

@@ -5,10 +5,9 @@ import functools
 import warnings
 
 # Both devices compile through PyTensor's JAX backend; JAX puts the arrays on
-# the device that device_context selects. On two CPU cores it ran the MNIST
-# MLP's ADVI step at 23.5 steps/s, PyTensor's C backend at 8.4 and its NUMBA
-# backend at 8.9, and compiled it in 10 s where those took 45 s and 49 s on a
-# cold cache (benchmarks/bench_mnist.py --backends).
+# the device that device_context selects. On the CPU it runs the ADVI step
+# faster than PyTensor's C and NUMBA backends, and compiles it in a fraction
+# of their time (benchmarks/bench_mnist.py --backends).
 CPU_MODE = GPU_MODE = "JAX"
 
 
@@ -94,8 +93,8 @@ def device_context(device):
 
     Inside, JAX places new arrays on the resolved device and computes in 32
     bits: with 64-bit types enabled, PyMC's float64 constants turn parts of
-    the float32 ADVI step into float64, which ran the MNIST MLP's step at 17
-    steps/s instead of 40 on two CPU cores.
+    the float32 ADVI step into float64, which runs it at less than half the
+    speed.
 
     Parameters
     ----------

@@ -300,6 +300,25 @@ def validate_out_of_core(estimator, X, *, reset, dtype):
         Root mean square of each feature, for the check that inputs are
         scaled.
     """
+    _check_shape_and_dtype(X)
+    _check_n_features(estimator, X, reset=reset)
+    _check_feature_names(estimator, X, reset=reset)
+    rows = OutOfCoreRows(X, dtype)
+    sum_of_squares = np.zeros(X.shape[1])
+    for _, block in rows.iter_blocks():
+        if not np.isfinite(block).all():
+            raise ValueError(
+                "Input X contains NaN."
+                if np.isnan(block).any()
+                else "Input X contains infinity or a value too large for "
+                f"dtype({rows.dtype.name!r})."
+            )
+        sum_of_squares += np.einsum("ij,ij->j", block, block, dtype=np.float64)
+    return rows, np.sqrt(sum_of_squares / X.shape[0])
+
+
+def _check_shape_and_dtype(X):
+    """Raise validate_data's errors for what the array's metadata tells."""
     if X.ndim != 2:
         raise ValueError(
             f"Expected 2D array, got {X.ndim}D array of shape {X.shape} instead. "
@@ -322,17 +341,3 @@ def validate_out_of_core(estimator, X, *, reset, dtype):
                 f"Found array with {count} {what}(s) (shape={X.shape}) while a "
                 "minimum of 1 is required."
             )
-    _check_n_features(estimator, X, reset=reset)
-    _check_feature_names(estimator, X, reset=reset)
-    rows = OutOfCoreRows(X, dtype)
-    sum_of_squares = np.zeros(n_features)
-    for _, block in rows.iter_blocks():
-        if not np.isfinite(block).all():
-            raise ValueError(
-                "Input X contains NaN."
-                if np.isnan(block).any()
-                else "Input X contains infinity or a value too large for "
-                f"dtype({rows.dtype.name!r})."
-            )
-        sum_of_squares += np.einsum("ij,ij->j", block, block, dtype=np.float64)
-    return rows, np.sqrt(sum_of_squares / n_samples)

@@ -168,10 +168,9 @@ def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mod
         chunk_members = np.zeros(chunk_size, dtype=int)
         chunk_members[:n_used] = members[draws]
         rng = np.random.default_rng([seed, chunk])
-        weights = []
-        for name in names:
-            draws_of_name = posterior.draw(name, rng, chunk_members, dtype)
-            weights.append(draws_of_name if over_draws else draws_of_name[0])
+        weights = [posterior.draw(name, rng, chunk_members, dtype) for name in names]
+        if not over_draws:
+            weights = [draws_of_name[0] for draws_of_name in weights]
         for rows in gen_batches(n_samples, rows_per_block):
             n_rows = rows.stop - rows.start
             block[:n_rows] = X[rows]

@@ -8,9 +8,9 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseBayesianNetwork, set_parameters
-from ._docs import fill_doc
+from ._base import BaseBayesianNetwork
 from ._likelihoods import NormalLikelihood
+from ._parameters import fill_doc, set_parameters
 from ._predictive import (
     REGRESSION_STATISTICS,
     by_kind,

@@ -7,9 +7,11 @@ or until a callback stops it (``skbnn._callbacks``); Ctrl-C ends it and keeps
 what it learned.
 """
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from ._minibatches import iter_row_minibatches
 from ._posterior import free_weight_name
@@ -440,3 +442,53 @@ def glorot_initial_posterior(network, variable_names, activation, seed):
             INITIAL_STD_OF_BOUND * bound,
         )
     return posterior
+
+
+def resolve_batch_size(batch_size, n_samples):
+    """Rows of a minibatch: ``"auto"`` is ``min(200, n_samples)``.
+
+    A larger batch than the data is clipped to it, with scikit-learn's MLP's
+    warning.
+    """
+    if batch_size == "auto":
+        return min(200, n_samples)
+    if batch_size > n_samples:
+        warnings.warn(
+            "Got `batch_size` less than 1 or larger than sample size. It is "
+            "going to be clipped"
+        )
+    return min(batch_size, n_samples)
+
+
+def warn_if_not_converged(run, *, max_iter, learning_rate_init, prefix=""):
+    """Warn when ``run`` ended without converging; say what to change.
+
+    Parameters
+    ----------
+    run : Run
+        A finished run.
+    max_iter : int
+        The estimator's budget of epochs.
+    learning_rate_init : float
+        The estimator's initial step size, which a runaway loss asks to lower.
+    prefix : str, default=""
+        Names the member of an ensemble.
+    """
+    n_epochs = len(run.loss_curve)
+    if run.runaway is not None:
+        warnings.warn(
+            f"{prefix}Stopped at epoch {n_epochs}: {run.runaway}. Kept "
+            f"the posterior of epoch {run.best_epoch}. Lower "
+            f"learning_rate_init (now {learning_rate_init}) or "
+            "standardise the inputs (e.g. StandardScaler in a Pipeline).",
+            ConvergenceWarning,
+        )
+    elif n_epochs == max_iter and not run.reached_plateau:
+        # With the adaptive schedule, max_iter may end a refinement at a
+        # smaller step size after the fit converged: no warning then.
+        warnings.warn(
+            f"{prefix}Stochastic Optimizer: Maximum iterations "
+            f"({max_iter}) reached and the optimization hasn't "
+            "converged yet.",
+            ConvergenceWarning,
+        )

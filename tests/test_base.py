@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
 
@@ -72,3 +73,130 @@ def test_early_stopping_keeps_the_best_validation_posterior(moons):
     assert -0.3 < clf.best_validation_score_ < 0
     assert clf.best_loss_ is None
     assert clf.score(X_test, y_test) > 0.9
+
+
+def _binary_data(n=100, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+def test_runaway_loss_stops_with_a_warning_and_keeps_the_best_posterior():
+    X, y = _binary_data()
+    clf = BayesianMLPClassifier(learning_rate_init=1e3, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="ran away.*Lower learning_rate_init"):
+        clf.fit(X, y)
+    # It stopped long before max_iter and kept a finite posterior.
+    assert clf.n_iter_ < 10
+    free_variables = clf.posterior_.free_variables(0).values()
+    assert all(np.isfinite(mean).all() for mean, _ in free_variables)
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+def test_regressor_with_a_huge_step_does_not_end_silently(sine):
+    X, y, _ = sine
+    # One member: with the default two, the second member's loss became inf
+    # at this step size, which raises "ADVI diverged"; this test is about
+    # the runaway rule.
+    reg = BayesianMLPRegressor(learning_rate_init=10, ensemble_size=1, random_state=0)
+    # Before: the loss climbed to 2e6 and the model ended with R^2 = -4e6,
+    # with only the max_iter warning to tell.
+    with pytest.warns(ConvergenceWarning, match="ran away"):
+        reg.fit(X, y)
+    assert reg.n_iter_ < reg.max_iter
+
+
+def test_ctrl_c_keeps_what_was_learned(interrupt_after):
+    X, y = _binary_data()
+    interrupt_after(30)
+    clf = BayesianMLPClassifier(hidden_layer_sizes=(4,), random_state=0)
+    with pytest.warns(UserWarning, match="Training interrupted by user."):
+        clf.fit(X, y)
+    # One step an epoch: 30 epochs completed, and the model predicts.
+    assert clf.n_iter_ == 30
+    assert len(clf.loss_curve_) == 30
+    assert clf.predict_proba(X).shape == (100, 2)
+    assert_array_equal(clf.classes_, [0, 1])
+
+
+def test_predict_time_parameters_are_validated_at_predict():
+    X, y = _binary_data()
+    clf = BayesianMLPClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    clf.set_params(n_posterior_draws=0)
+    with pytest.raises(InvalidParameterError, match="n_posterior_draws"):
+        clf.predict(X)
+
+
+def test_non_integer_layer_sizes_say_so():
+    X, y = _binary_data()
+    with pytest.raises(ValueError, match=r"must be integers > 0, got \[8.5\]"):
+        BayesianMLPClassifier(hidden_layer_sizes=(8.5,)).fit(X, y)
+
+
+def test_unit_sample_weights_change_nothing(moons):
+    X, X_test, y, _ = moons
+    params = dict(hidden_layer_sizes=(4,), max_iter=20, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        plain = BayesianMLPClassifier(**params).fit(X, y)
+    with pytest.warns(ConvergenceWarning):
+        weighted = BayesianMLPClassifier(**params).fit(
+            X, y, sample_weight=np.ones(len(y))
+        )
+    assert_array_equal(plain.predict_proba(X_test), weighted.predict_proba(X_test))
+    assert plain.loss_curve_ == weighted.loss_curve_
+
+
+def test_sample_weights_correct_class_imbalance():
+    rng = np.random.default_rng(0)
+    # Overlapping classes, one nine times rarer than the other.
+    X = np.r_[rng.normal(0, 1, (900, 2)), rng.normal(1, 1, (100, 2))]
+    y = np.r_[np.zeros(900, int), np.ones(100, int)]
+    params = dict(hidden_layer_sizes=(8,), max_iter=200, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        plain = BayesianMLPClassifier(**params).fit(X, y)
+    with pytest.warns(ConvergenceWarning):
+        balanced = BayesianMLPClassifier(**params).fit(
+            X, y, sample_weight=np.where(y == 1, 9.0, 1.0)
+        )
+    share_plain = plain.predict(X).mean()
+    share_balanced = balanced.predict(X).mean()
+    assert share_plain < 0.1
+    assert share_balanced > 2 * share_plain
+
+
+def test_sample_weight_with_early_stopping(moons):
+    X, _, y, _ = moons
+    weights = np.where(y == 1, 2.0, 1.0)
+    clf = BayesianMLPClassifier(
+        hidden_layer_sizes=(4,), early_stopping=True, max_iter=30, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y, sample_weight=weights)
+    assert len(clf.validation_scores_) == clf.n_iter_
+
+
+def test_invalid_sample_weight(moons):
+    X, _, y, _ = moons
+    clf = BayesianMLPClassifier(hidden_layer_sizes=(4,), max_iter=2)
+    with pytest.raises(ValueError, match="Negative values in data"):
+        clf.fit(X, y, sample_weight=-np.ones(len(y)))
+    with pytest.raises(ValueError, match=r"sample_weight.shape == \(3,\)"):
+        clf.fit(X, y, sample_weight=np.ones(3))
+
+
+def test_n_init_keeps_the_best_run(moons):
+    X, _, y, _ = moons
+    params = dict(hidden_layer_sizes=(5, 5), activation="tanh", max_iter=80)
+
+    def best_smoothed_loss(clf):
+        curve = np.asarray(clf.loss_curve_)
+        return min(curve[max(0, i - 16) : i + 1].mean() for i in range(len(curve)))
+
+    with pytest.warns(ConvergenceWarning):
+        single = BayesianMLPClassifier(random_state=3, **params).fit(X, y)
+    with pytest.warns(ConvergenceWarning):
+        several = BayesianMLPClassifier(random_state=3, n_init=3, **params).fit(X, y)
+    # The first of the three runs is the single run.
+    assert best_smoothed_loss(several) <= best_smoothed_loss(single)

@@ -1,9 +1,19 @@
+import pickle
+
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 
 import skbnn._device as device_module
 from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
-from skbnn._device import CPU_MODE, GPU_MODE, compile_mode, resolve_device
+from skbnn._device import (
+    CPU_MODE,
+    GPU_MODE,
+    compile_mode,
+    gpu_unavailable_reason,
+    resolve_device,
+)
 
 needs_no_gpu = pytest.mark.skipif(
     device_module.gpu_unavailable_reason() is None,
@@ -94,3 +104,20 @@ def test_jax_backend_regressor_with_hierarchical_prior(pretend_gpu):
     y = np.sin(2 * X[:, 0]) + 0.1 * rng.normal(size=600)
     reg = BayesianMLPRegressor(prior="hierarchical", device="gpu", random_state=0)
     assert reg.fit(X, y).score(X, y) > 0.9
+
+
+@pytest.mark.skipif(gpu_unavailable_reason() is None, reason="a GPU is usable here")
+def test_model_fitted_on_a_gpu_predicts_on_a_cpu(moons):
+    X, X_test, y, _ = moons
+    clf = BayesianMLPClassifier(hidden_layer_sizes=(4,), max_iter=20, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    expected = clf.predict_proba(X_test)
+    # A model fitted with device="gpu" has the same plain numpy state.
+    served = pickle.loads(pickle.dumps(clf.set_params(device="gpu")))
+    with pytest.warns(UserWarning, match="no GPU can be used here.*on the CPU"):
+        proba = served.predict_proba(X_test)
+    assert_array_equal(proba, expected)
+    # Fitting still needs the GPU it asks for.
+    with pytest.raises(RuntimeError, match="device='gpu'"):
+        served.fit(X, y)

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn import config_context
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -95,3 +96,20 @@ def test_pickle_round_trip_gives_identical_predictions(Est, moons):
     )
     if hasattr(est, "predict_proba"):
         assert_array_equal(restored.predict_proba(X_test), est.predict_proba(X_test))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_sample_weight_is_routed_by_cross_val_score(moons):
+    X, _, y, _ = moons
+    weights = np.where(y == 1, 2.0, 1.0)
+    with config_context(enable_metadata_routing=True):
+        clf = BayesianMLPClassifier(
+            hidden_layer_sizes=(4,), max_iter=300, random_state=0
+        ).set_fit_request(sample_weight=True)
+        clf.set_score_request(sample_weight=False)
+        scores = cross_val_score(clf, X, y, cv=2, params={"sample_weight": weights})
+        search = GridSearchCV(clf, {"hidden_layer_sizes": [(4,), (6,)]}, cv=2)
+        search.fit(X, y, sample_weight=weights)
+    assert scores.shape == (2,)
+    assert (scores > 0.8).all()
+    assert (search.cv_results_["mean_test_score"] > 0.8).all()

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
 
@@ -114,3 +114,11 @@ def test_small_validation_set_is_rejected(data):
     # Stratifying the classifier's split fails first, in scikit-learn's words.
     with pytest.raises(ValueError, match="greater or equal to the number of classes"):
         BayesianMLPClassifier(**params).fit(X[:20], y[:20])
+
+
+def test_unscaled_inputs_warn(sine):
+    X, y, _ = sine
+    reg = BayesianMLPRegressor(max_iter=3, random_state=0)
+    with pytest.warns(UserWarning, match="X looks unscaled: feature 0"):
+        with pytest.warns(ConvergenceWarning):
+            reg.fit(X * 1e4, y)

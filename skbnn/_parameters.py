@@ -1,9 +1,56 @@
-"""Docstring entries that the estimators share, written once.
+"""The estimators' shared parameters: constraints, storage, documentation.
 
-A class decorated with :func:`fill_doc` has each ``%(name)s`` in its
-docstring replaced by ``DOCS[name]``, as MNE-Python and matplotlib share
-theirs; a literal percent sign is written ``%%`` there.
+Each is written once here. ``__init__`` stores its arguments with
+:func:`set_parameters`; ``fit`` checks them against
+``PARAMETER_CONSTRAINTS``. A class decorated with :func:`fill_doc` has each
+``%(name)s`` in its docstring replaced by ``DOCS[name]``, as MNE-Python and
+matplotlib share theirs; a literal percent sign is written ``%%`` there.
 """
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+
+from ._layers import ACTIVATIONS
+from ._priors import PRIORS
+
+PARAMETER_CONSTRAINTS = {
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "activation": [StrOptions(set(ACTIVATIONS))],
+    "prior": [StrOptions(set(PRIORS))],
+    "prior_scale": [Interval(Real, 0, None, closed="neither")],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [StrOptions({"constant", "adaptive"})],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "n_iter_no_change": [
+        Interval(Integral, 1, None, closed="left"),
+        Options(Real, {np.inf}),
+        StrOptions({"auto"}),
+    ],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "n_posterior_draws": [Interval(Integral, 1, None, closed="left")],
+    "warm_start": ["boolean"],
+    "n_init": [Interval(Integral, 1, None, closed="left")],
+    "ensemble_size": [Interval(Integral, 1, None, closed="left")],
+    "device": [StrOptions({"cpu", "gpu", "auto"})],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+def set_parameters(estimator, arguments):
+    """Store the arguments of ``__init__`` as attributes of the same names.
+
+    All that a scikit-learn ``__init__`` does; every check happens in ``fit``.
+    """
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
 
 DOCS = {}
 
@@ -54,8 +101,8 @@ DOCS["learning_rate_constant"] = f"""\
         Step-size schedule.
 {_SCHEDULES}
         The classifiers keep ``"constant"``: on the small classification
-        benchmarks ``"adaptive"`` lowered the test log loss a little for up to
-        2.5 times the fitting time."""
+        benchmarks ``"adaptive"`` lowered the test log loss a little for
+        several times the fitting time."""
 
 DOCS["learning_rate_adaptive"] = f"""\
     learning_rate : {{"constant", "adaptive"}}, default="adaptive"
@@ -226,6 +273,30 @@ DOCS["notes"] = """\
     gradient of the full-data evidence lower bound (ELBO). skbnn also draws
     the posterior networks at prediction and averages over them. One
     compiled step serves every fit of the same architecture."""
+
+# The parameters that the classifiers share, after those of their network.
+DOCS["classifier_fit_parameters"] = "\n\n".join(
+    DOCS[name]
+    for name in (
+        "prior",
+        "prior_scale",
+        "batch_size",
+        "learning_rate_constant",
+        "learning_rate_init",
+        "max_iter",
+        "tol",
+        "n_iter_no_change",
+        "early_stopping_classifier",
+        "validation_fraction",
+        "n_posterior_draws",
+        "warm_start",
+        "n_init",
+        "ensemble_size_classifier",
+        "device",
+        "random_state",
+        "verbose",
+    )
+)
 
 
 def fill_doc(cls):
