@@ -15,8 +15,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight
 
 from ._callbacks import EpochLog, ProgressBar, stopping_rule, wants_progress_bar
-from ._device import compile_mode, device_context
-from ._inference import borrowed_step, build_step
+from ._incremental import IncrementalFitMixin
+from ._inference import compiled_step
 from ._networks import MLPNetwork, check_hidden_layer_sizes
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._posterior import Posterior
@@ -33,18 +33,10 @@ from ._training import (
 )
 from ._validation import DTYPE, split_validation, validate_training_data
 
-# ADVI's loss is a one-draw Monte Carlo estimate whose slow late progress only
-# shows over several hundred steps, however few steps an epoch has; stopping
-# within fewer steps left the posterior of small problems short of
-# convergence (moons, digits, a 1-D regression).
-AUTO_PATIENCE_STEPS = 600
 
-# The loss that picks the posterior to keep, and that detects a loss running
-# away from its best, is the epoch loss averaged over this many steps.
-SMOOTHING_STEPS = 50
-
-
-class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABCMeta):
+class BaseBayesianNetwork(
+    IncrementalFitMixin, PosteriorPredictiveMixin, BaseEstimator, metaclass=ABCMeta
+):
     """Base class of the Bayesian networks; use the derived estimators instead."""
 
     _parameter_constraints: dict = PARAMETER_CONSTRAINTS
@@ -56,8 +48,13 @@ class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABC
     _statistics: dict
 
     @abstractmethod
-    def _encode_targets(self, y, reset):
-        """Encode validated targets for the likelihood."""
+    def _encode_targets(self, y, *, reset, incremental=False, classes=None):
+        """Encode validated targets for the likelihood.
+
+        ``reset`` starts a fit afresh; ``incremental`` (``partial_fit``)
+        accepts a chunk of targets that need not show every class, and
+        ``classes`` names the classes of a first ``partial_fit``.
+        """
 
     @abstractmethod
     def _likelihood(self):
@@ -111,32 +108,64 @@ class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABC
                 f"the fitted posterior's {self.posterior_.n_members} members "
                 "when warm_start==True"
             )
-        X, image_shape = self._as_rows(X, reset=not warm)
-        X, y = validate_training_data(
-            self, X, y, reset=not warm, target_checks=self._target_checks
+        X, y, sample_weight = self._validate_and_describe(
+            X, y, sample_weight, reset=not warm
         )
-        y = self._encode_targets(y, reset=not warm)
+        runs, batch_size = self._train(X, y, sample_weight, warm)
+        self._store(runs, batch_size, warm)
+        # partial_fit continues from this posterior, as from a data set of
+        # this many rows.
+        self._stream = None
+        self._n_fit_rows = X.shape[0]
+        return self
+
+    def _validate_and_describe(self, X, y, sample_weight, *, reset, **targets):
+        """Validate the data; describe and record the network it asks for.
+
+        ``targets`` (``incremental``, ``classes``) go to ``_encode_targets``.
+        """
+        X, image_shape = self._as_rows(X, reset=reset)
+        X, y = validate_training_data(
+            self, X, y, reset=reset, target_checks=self._target_checks
+        )
+        y = self._encode_targets(y, reset=reset, **targets)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
         likelihood = self._likelihood()
         network = self._describe_network(X.shape[1], likelihood.n_outputs, image_shape)
-        if warm and network != self._fitted_network:
+        if not reset and network != self._fitted_network:
             raise ValueError(
-                "warm_start can only be used with the architecture of the "
-                f"previous call to fit: it had {self._fitted_network}, this "
-                f"call asks for {network}."
+                "warm_start and partial_fit can only be used with the architecture "
+                f"of the previous call to fit: it had {self._fitted_network}, "
+                f"this call asks for {network}."
             )
         self.n_layers_ = network.n_weight_layers + 1
         # Prediction reads the architecture from here, so that set_params after
         # fit cannot make it disagree with the posterior.
         self._fitted_network = network
-        runs, batch_size = self._train(network, likelihood, X, y, sample_weight, warm)
-        self._store(runs, batch_size, warm)
-        return self
+        return X, y, sample_weight
 
-    def _train(self, network, likelihood, X, y, sample_weight, warm):
+    def _compiled_step(self):
+        """Lend the compiled ADVI step of the fitted network, on the device."""
+        return compiled_step(
+            self._fitted_network,
+            self._likelihood(),
+            prior=self.prior,
+            prior_scale=self.prior_scale,
+            dtype=np.dtype(DTYPE).name,
+            device=self.device,
+            verbose=self.verbose,
+        )
+
+    def _initial_posterior(self, variable_names):
+        network, activation = self._fitted_network, self.activation
+        return functools.partial(
+            glorot_initial_posterior, network, variable_names, activation
+        )
+
+    def _train(self, X, y, sample_weight, warm):
         """Fit every member; return the best run of each and the batch size."""
         seeds = draw_fit_seeds(
             check_random_state(self.random_state), self.ensemble_size, self.n_init
@@ -159,50 +188,32 @@ class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABC
         if warm:
             members = range(self.posterior_.n_members)
             starts = [self.posterior_.free_variables(member) for member in members]
-        with device_context(self.device) as device:
-            # The prior scale is an input of the step: not part of the key.
-            key = (network, self.prior, likelihood, DTYPE, device)
-            build = functools.partial(
-                build_step,
-                network,
-                prior=self.prior,
+        with self._compiled_step() as step:
+            trainer = Trainer(
+                step,
+                data,
+                new_run=functools.partial(
+                    self._new_run, data.steps_per_epoch, validation_score
+                ),
+                initial_posterior=self._initial_posterior(step.variable_names),
+                initial_std=INITIAL_STD,
                 prior_scale=self.prior_scale,
-                likelihood=likelihood,
-                dtype=np.dtype(DTYPE).name,
-                mode=compile_mode(device),
-                verbose=self.verbose,
             )
-            with borrowed_step(key, build) as step:
-                trainer = Trainer(
-                    step,
-                    data,
-                    new_run=functools.partial(
-                        self._new_run, data.steps_per_epoch, validation_score
-                    ),
-                    initial_posterior=functools.partial(
-                        glorot_initial_posterior,
-                        network,
-                        step.variable_names,
-                        self.activation,
-                    ),
-                    initial_std=INITIAL_STD,
-                    prior_scale=self.prior_scale,
-                )
-                return trainer.fit(seeds.members, starts), data.batch_size
+            return trainer.fit(seeds.members, starts), data.batch_size
 
     def _new_run(self, steps_per_epoch, validation_score):
         """Return a fresh run and its callbacks, as the parameters ask."""
-        run = Run(
+        run = Run.smoothed(
             max_epochs=self.max_iter,
             steps_per_epoch=steps_per_epoch,
             learning_rate=self.learning_rate_init,
-            smoothing_window=-(-SMOOTHING_STEPS // steps_per_epoch),
             verbose=bool(self.verbose),
         )
         callbacks = [EpochLog()] if self.verbose else []
         callbacks += stopping_rule(
             tol=self.tol,
-            n_iter_no_change=self._patience(steps_per_epoch),
+            n_iter_no_change=self.n_iter_no_change,
+            steps_per_epoch=steps_per_epoch,
             adaptive=self.learning_rate == "adaptive",
             validation_score=validation_score,
         )
@@ -236,8 +247,3 @@ class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABC
                 learning_rate_init=self.learning_rate_init,
                 prefix=f"Member {member} of the ensemble: " if len(runs) > 1 else "",
             )
-
-    def _patience(self, steps_per_epoch):
-        if self.n_iter_no_change != "auto":
-            return self.n_iter_no_change
-        return max(10, -(-AUTO_PATIENCE_STEPS // steps_per_epoch))

@@ -304,26 +304,40 @@ class ProgressBar(Callback):
         self._exit.close()
 
 
-def stopping_rule(*, tol, n_iter_no_change, adaptive, validation_score=None):
+# ADVI's loss is a one-draw Monte Carlo estimate whose slow late progress only
+# shows over several hundred steps, however few steps an epoch has; stopping
+# within fewer steps left the posterior of small problems short of
+# convergence (moons, digits, a 1-D regression).
+AUTO_PATIENCE_STEPS = 600
+
+
+def stopping_rule(
+    *, tol, n_iter_no_change, adaptive, validation_score=None, steps_per_epoch=1
+):
     """Return the callbacks of ``MLPClassifier``'s stopping rule, in order.
 
     Parameters
     ----------
     tol : float
         Smallest improvement that counts.
-    n_iter_no_change : int or inf
-        Epochs without improvement tolerated.
+    n_iter_no_change : int, inf or "auto"
+        Epochs without improvement tolerated; ``"auto"`` is 10, or as many as
+        span ``AUTO_PATIENCE_STEPS`` steps if that is more.
     adaptive : bool
         Divide the step size at a plateau (:class:`AdaptiveStepSize`) rather
         than stop.
     validation_score : callable, default=None
         Maps a posterior to a held-out score that then decides the plateau
         and the posterior to keep; None lets the training loss decide.
+    steps_per_epoch : int, default=1
+        Optimisation steps of an epoch.
 
     Returns
     -------
     callbacks : list of Callback
     """
+    if n_iter_no_change == "auto":
+        n_iter_no_change = max(10, -(-AUTO_PATIENCE_STEPS // steps_per_epoch))
     schedule = AdaptiveStepSize() if adaptive else ConstantStepSize()
     if validation_score is None:
         return [

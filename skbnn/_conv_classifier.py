@@ -153,6 +153,7 @@ class BayesianConvClassifier(BaseBayesianClassifier):
         prior="normal",
         prior_scale=1.0,
         batch_size="auto",
+        total_size=None,
         learning_rate="constant",
         learning_rate_init=0.01,
         max_iter=5000,

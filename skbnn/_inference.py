@@ -22,6 +22,7 @@ from pymc.initial_point import make_initial_point_fn
 from pytensor.graph.replace import graph_replace
 from pytensor.tensor.random.type import RandomType
 
+from ._device import compile_mode, device_context
 from ._model import build_model
 
 # Variables with this many entries or more get a vector of variational
@@ -243,6 +244,41 @@ class AdviStep:
             variable.set_value(np.zeros_like(np.asarray(variable.get_value())))
         self._reseed(seed)
 
+    def state(self):
+        """Return the optimiser's whole state as numpy arrays.
+
+        The variational parameters and Adam's moments and step count: what
+        :meth:`restore` needs to continue exactly where this step is, in
+        another process too (``partial_fit`` keeps it between calls).
+
+        Returns
+        -------
+        state : list of ndarray
+        """
+        variables = [var for pair in self._vectors for var in pair]
+        return [
+            np.array(variable.get_value())
+            for variable in [*variables, *self._adam_state]
+        ]
+
+    def restore(self, state, seed, prior_scale):
+        """Continue from a :meth:`state`, with fresh Monte Carlo draws.
+
+        Parameters
+        ----------
+        state : list of ndarray
+            As :meth:`state` returned it, from a step of the same model.
+        seed : int
+            Seed of the Monte Carlo draws from here on.
+        prior_scale : float
+            Scale of the weight prior.
+        """
+        self._prior_scale.set_value(np.asarray(prior_scale, dtype=self.dtype))
+        variables = [var for pair in self._vectors for var in pair]
+        for variable, value in zip([*variables, *self._adam_state], state, strict=True):
+            variable.set_value(np.array(value, dtype=variable.dtype))
+        self._reseed(seed)
+
     def _reseed(self, seed):
         # The JAX linker compiles copies of the RNG shared variables, so the
         # copies held by the compiled function are the ones to reseed.
@@ -428,10 +464,33 @@ def build_step(network, *, prior, prior_scale, likelihood, dtype, mode, verbose)
 
 
 @contextlib.contextmanager
-def borrowed_step(key, build):
-    """Lend the cached step for ``key`` (built by ``build()`` if none is free)."""
-    step = STEP_CACHE.borrow(key, build)
-    try:
-        yield step
-    finally:
-        STEP_CACHE.give_back(key, step)
+def compiled_step(network, likelihood, *, prior, prior_scale, dtype, device, verbose):
+    """Lend the cached ADVI step of a model, inside its device's context.
+
+    A step is built (see :func:`build_step`) only when none of the same
+    network, prior, likelihood, dtype and device is free in ``STEP_CACHE``;
+    the prior scale is an input of the step, not part of the key.
+
+    Yields
+    ------
+    step : AdviStep
+    """
+    with device_context(device) as resolved:
+        key = (network, prior, likelihood, dtype, resolved)
+
+        def build():
+            return build_step(
+                network,
+                prior=prior,
+                prior_scale=prior_scale,
+                likelihood=likelihood,
+                dtype=dtype,
+                mode=compile_mode(resolved),
+                verbose=verbose,
+            )
+
+        step = STEP_CACHE.borrow(key, build)
+        try:
+            yield step
+        finally:
+            STEP_CACHE.give_back(key, step)

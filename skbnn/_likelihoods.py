@@ -24,6 +24,7 @@ def _two_class_probabilities(logits):
 INVERSE_LINKS = {
     "identity": lambda outputs: outputs,
     "sigmoid": _two_class_probabilities,
+    "sigmoid_each": pt.sigmoid,
     "softmax": lambda logits: pt.special.softmax(logits, axis=-1),
 }
 
@@ -48,6 +49,26 @@ class BernoulliLikelihood:
     def observe(self, outputs, y):
         """Attach ``y ~ Bernoulli(sigmoid(outputs))`` to the model in context."""
         return pm.Bernoulli("y", logit_p=outputs[:, 0], observed=y)
+
+
+@dataclass(frozen=True)
+class MultilabelBernoulliLikelihood:
+    """Multilabel classification: one logit per label, each label in {0, 1}.
+
+    The labels are independent Bernoulli variables given the network, as in
+    ``MLPClassifier``'s multilabel output layer of sigmoids.
+    """
+
+    n_outputs: int
+    inverse_link: str = "sigmoid_each"
+
+    def target_variable(self, name, dtype):
+        """Symbolic targets: one 0/1 column per label."""
+        return pt.matrix(name, shape=(None, self.n_outputs), dtype="int32")
+
+    def observe(self, outputs, y):
+        """Attach ``y[:, j] ~ Bernoulli(sigmoid(outputs[:, j]))`` to the model."""
+        return pm.Bernoulli("y", logit_p=outputs, observed=y)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ PARAMETER_CONSTRAINTS = {
     "prior": [StrOptions(set(PRIORS))],
     "prior_scale": [Interval(Real, 0, None, closed="neither")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "total_size": [None, Interval(Integral, 1, None, closed="left")],
     "learning_rate": [StrOptions({"constant", "adaptive"})],
     "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -86,6 +87,16 @@ DOCS["batch_size"] = """\
     batch_size : int or "auto", default="auto"
         Minibatch size of ADVI; ``"auto"`` is ``min(200, n_samples)``. A batch
         that covers the training set gives full-batch ADVI."""
+
+DOCS["total_size"] = """\
+    total_size : int or None, default=None
+        Rows of the whole data set that ``partial_fit``'s chunks are drawn
+        from: each call's ELBO scales its minibatches' log-likelihood to this
+        many rows. None counts the rows seen so far, which suits a stream that
+        never repeats (each call is then a step of streaming variational
+        Bayes); passes over a data set of known size should give its size, or
+        the repeated rows count as new data and the posterior narrows too
+        far. ``fit`` ignores it: it scales to the rows it is given."""
 
 _SCHEDULES = """\
         ``"constant"`` keeps ``learning_rate_init`` and stops fitting the
@@ -281,6 +292,7 @@ DOCS["classifier_fit_parameters"] = "\n\n".join(
         "prior",
         "prior_scale",
         "batch_size",
+        "total_size",
         "learning_rate_constant",
         "learning_rate_init",
         "max_iter",

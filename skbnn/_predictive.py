@@ -270,6 +270,19 @@ CLASSIFICATION_STATISTICS = {
     "entropy": lambda proba: entr(_normalised(proba)).sum(axis=-1),
 }
 
+
+def _binary_entropy(proba):
+    proba = proba.astype(np.float64)
+    return entr(proba) + entr(1.0 - proba)
+
+
+# Each label's probability of being 1, from independent sigmoids.
+MULTILABEL_STATISTICS = {
+    "proba": lambda proba: proba.astype(np.float64),
+    "proba_squared": lambda proba: np.square(proba.astype(np.float64)),
+    "entropy": _binary_entropy,
+}
+
 REGRESSION_STATISTICS = {
     "mean": lambda mean: mean.astype(np.float64),
     "mean_squared": lambda mean: np.square(mean.astype(np.float64)),
@@ -312,6 +325,37 @@ def classification_uncertainty(expectations, kind):
         variance = _variance(expectations["proba_squared"], proba)
         return np.sqrt(np.take_along_axis(variance, predicted, axis=1)[:, 0])
     total = entr(proba).sum(axis=1)
+    if kind == "entropy":
+        return total
+    if kind == "expected_entropy":
+        return expectations["entropy"]
+    return np.maximum(total - expectations["entropy"], 0.0)
+
+
+def multilabel_uncertainty(expectations, kind):
+    """Per-sample, per-label uncertainty of a multilabel classifier.
+
+    Each label is a two-class problem of its own, and the kinds read as in
+    :func:`classification_uncertainty` for it: ``"entropy"`` is the binary
+    entropy of the label's posterior-mean probability, the sum of
+    ``"expected_entropy"`` (the mean binary entropy of each draw) and
+    ``"mutual_information"``; ``"std"`` is the posterior standard deviation
+    of the label's probability.
+
+    Parameters
+    ----------
+    expectations : dict of str to ndarray
+        Posterior expectations of ``MULTILABEL_STATISTICS``.
+    kind : {"entropy", "mutual_information", "expected_entropy", "std"}
+
+    Returns
+    -------
+    uncertainty : ndarray of shape (n_samples, n_labels)
+    """
+    proba = expectations["proba"]
+    if kind == "std":
+        return np.sqrt(_variance(expectations["proba_squared"], proba))
+    total = _binary_entropy(proba)
     if kind == "entropy":
         return total
     if kind == "expected_entropy":

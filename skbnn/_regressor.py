@@ -3,7 +3,7 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.base import RegressorMixin
+from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
@@ -52,6 +52,8 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         in the original units.
 
     %(batch_size)s
+
+    %(total_size)s
 
     %(learning_rate_adaptive)s
 
@@ -163,6 +165,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         noise_prior_scale=1.0,
         normalize_y=True,
         batch_size="auto",
+        total_size=None,
         learning_rate="adaptive",
         learning_rate_init=0.01,
         max_iter=5000,
@@ -182,7 +185,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
 
     _target_checks = {"multi_output": True, "y_numeric": True}
 
-    def _encode_targets(self, y, reset):
+    def _encode_targets(self, y, *, reset, incremental=False, classes=None):
         if y.dtype.kind not in "biuf":
             raise ValueError(
                 f"{type(self).__name__} needs numeric regression targets, got y "
@@ -201,7 +204,8 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
                 self._y_scale = np.where(std > 0, std, 1.0)
         elif y.shape[1] != self.n_outputs_:
             raise ValueError(
-                "warm_start can only be used with the number of targets of the "
+                "warm_start and partial_fit can only be used with the number of "
+                "targets of the "
                 f"previous call to fit: {self.n_outputs_}, got {y.shape[1]}."
             )
         encoded = y - self._y_mean
@@ -228,6 +232,34 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         """
         check_is_fitted(self)
         return self.posterior_.noise_std() * self._y_scale
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the posterior with one epoch of ADVI over the given rows.
+
+        Each call continues the optimiser where the previous call, or ``fit``,
+        left it; the ELBO's data size is ``total_size``, or without it the
+        number of rows seen so far. With
+        ``normalize_y`` the targets are standardised with the first call's
+        mean and standard deviation. ``max_iter``, ``n_init``,
+        ``early_stopping`` and the step-size schedule play no part: the step
+        size stays ``learning_rate_init``.
+
+        Parameters
+        ----------
+        X : {array-like, dataframe} of shape (n_samples, n_features)
+            A chunk of training inputs.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Its targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample's log-likelihood term.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._partial_fit(X, y, sample_weight)
 
     def predict(self, X, return_std=False):
         """Predict with the posterior predictive mean.

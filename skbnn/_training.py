@@ -50,6 +50,11 @@ def _divergence_error(epoch, step, loss, learning_rate):
     )
 
 
+# The loss that picks the posterior to keep, and that detects a loss running
+# away from its best, is the epoch loss averaged over this many steps.
+SMOOTHING_STEPS = 50
+
+
 @dataclass
 class Run:
     """The state of one run, which its callbacks read and write.
@@ -120,6 +125,18 @@ class Run:
     reached_plateau: bool = False
     callbacks: list = field(default_factory=list)
 
+    @classmethod
+    def smoothed(cls, *, max_epochs, steps_per_epoch, learning_rate, verbose):
+        """Return a run whose smoothed loss spans ``SMOOTHING_STEPS`` steps."""
+        window = -(-SMOOTHING_STEPS // steps_per_epoch)
+        return cls(
+            max_epochs=max_epochs,
+            steps_per_epoch=steps_per_epoch,
+            learning_rate=learning_rate,
+            smoothing_window=window,
+            verbose=verbose,
+        )
+
     def log(self, message):
         """Print ``message`` if the run is verbose."""
         if self.verbose:
@@ -150,12 +167,27 @@ class TrainingData:
     sample_weight : ndarray of shape (n_samples,) or None
         Weight of each sample's log-likelihood term; a weight of 2 counts a
         sample as if it appeared twice.
+    total_size : int or None
+        Rows of the data set that the ELBO's likelihood stands for, of which
+        these rows are a uniform sample (``partial_fit``: the rows seen so
+        far); None: these rows.
     """
 
     X: object
     y: np.ndarray
     batch_size: int
     sample_weight: np.ndarray | None = None
+    total_size: int | None = None
+
+    @property
+    def total_weight(self):
+        """The summed sample weight that the ELBO's likelihood stands for."""
+        if self.total_size is None:
+            if self.sample_weight is None:
+                return self.X.shape[0]
+            return float(np.sum(self.sample_weight))
+        mean_weight = 1.0 if self.sample_weight is None else self.sample_weight.mean()
+        return self.total_size * float(mean_weight)
 
     @property
     def steps_per_epoch(self):
@@ -213,7 +245,7 @@ def _epoch_loss(step, data, batch, run, rng):
 
 def _minibatch_buffers(step, data):
     """Buffers of the padded minibatch, and the weight that scales its rows."""
-    n_samples = data.X.shape[0]
+    n_samples = data.X.shape[0] if data.total_size is None else data.total_size
     rows = padded_rows(data.batch_size)
     # Rows drawn uniformly at random, each likelihood term scaled by
     # n_samples / batch_size: an unbiased estimate of the weighted sum.
@@ -254,11 +286,7 @@ def run_advi(step, data, run, callbacks=(), *, random_seed):
     """
     run.callbacks = list(callbacks)
     run.read_posterior = step.snapshot
-    total_weight = (
-        data.X.shape[0]
-        if data.sample_weight is None
-        else float(np.sum(data.sample_weight))
-    )
+    total_weight = data.total_weight
     batch = _minibatch_buffers(step, data)
     rng = np.random.default_rng(random_seed)
     _call(run.callbacks, "on_run_begin", run)
@@ -360,6 +388,71 @@ class Trainer:
             if runs[-1].interrupted:
                 break
         return runs
+
+    def continue_stream(self, stream):
+        """Take one run of every member of ``stream``, from where it stopped.
+
+        A member's first run starts from ``stream.starts`` or a fresh
+        initial posterior; later ones restore the whole optimiser state
+        (posterior, Adam's moments), with Monte Carlo draws seeded anew for
+        each call. Stops after a member that Ctrl-C interrupted.
+
+        Returns
+        -------
+        runs : list of Run
+            One per member continued.
+        """
+        runs = []
+        for member, (init_seed, advi_seed) in enumerate(stream.seeds):
+            sequence = np.random.SeedSequence([advi_seed, stream.n_calls])
+            seed = int(sequence.generate_state(1)[0])
+            if stream.states[member] is not None:
+                self.step.restore(stream.states[member], seed, self.prior_scale)
+            else:
+                start = stream.starts[member] if stream.starts else None
+                start = self.initial_posterior(init_seed) if start is None else start
+                self.step.reset(
+                    start, self.initial_std, seed=seed, prior_scale=self.prior_scale
+                )
+            run, callbacks = self.new_run()
+            runs.append(
+                run_advi(self.step, self.data, run, callbacks, random_seed=seed)
+            )
+            stream.states[member] = self.step.state()
+            if run.interrupted:
+                break
+        stream.n_calls += 1
+        return runs
+
+
+@dataclass
+class Stream:
+    """What ``partial_fit`` carries from one call to the next.
+
+    Attributes
+    ----------
+    seeds : list of (int, int)
+        ``(init_seed, advi_seed)`` of each member.
+    n_seen : int
+        Rows seen so far: the data size of each call's ELBO.
+    starts : list of dict
+        Free variables to start the members from (a fitted posterior), or
+        empty to start from a fresh initial posterior.
+    states : list of (list of ndarray or None)
+        Each member's optimiser state after its last call, or None.
+    n_calls : int
+        Calls so far; with the seeds, it seeds each call's draws.
+    """
+
+    seeds: list
+    n_seen: int = 0
+    starts: list = field(default_factory=list)
+    states: list = None
+    n_calls: int = 0
+
+    def __post_init__(self):
+        if self.states is None:
+            self.states = [None] * len(self.seeds)
 
 
 @dataclass(frozen=True)

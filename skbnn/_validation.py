@@ -83,7 +83,7 @@ def validate_input(estimator, X):
 
 
 def split_validation(estimator, X, y, sample_weight, fraction, seed):
-    """Hold out ``fraction`` of the rows, stratified for a classifier.
+    """Hold out ``fraction`` of the rows, stratified for a classifier's labels.
 
     Rows on disk are split by index: the validation rows stay there too.
 
@@ -103,7 +103,8 @@ def split_validation(estimator, X, y, sample_weight, fraction, seed):
     split = train_test_split(
         *arrays,
         test_size=fraction,
-        stratify=y if is_classifier(estimator) else None,
+        # As MLPClassifier: no stratification by rows of multilabel targets.
+        stratify=y if is_classifier(estimator) and y.ndim == 1 else None,
         random_state=seed,
     )
     if split[1].shape[0] < 2:

@@ -54,7 +54,9 @@ def test_warm_start_refuses_a_new_architecture_or_new_classes(moons):
     X, _, y, _ = moons
     clf = BayesianMLPClassifier(hidden_layer_sizes=(4,), warm_start=True)
     clf.fit(X, y)
-    with pytest.raises(ValueError, match="warm_start can only be used with the arch"):
+    with pytest.raises(
+        ValueError, match="warm_start and partial_fit can only be used with the arch"
+    ):
         clf.set_params(hidden_layer_sizes=(5,)).fit(X, y)
     clf.set_params(hidden_layer_sizes=(4,))
     with pytest.raises(ValueError, match="same classes"):

@@ -257,7 +257,9 @@ def test_warm_start_keeps_the_architecture(digits):
         clf.fit(X_train, y_train)
     assert len(clf.loss_curve_) == 4
     clf.set_params(conv_layers=((6, 3),))
-    with pytest.raises(ValueError, match="warm_start can only be used with the arch"):
+    with pytest.raises(
+        ValueError, match="warm_start and partial_fit can only be used with the arch"
+    ):
         clf.fit(X_train, y_train)
 
 

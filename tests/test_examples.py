@@ -161,3 +161,14 @@ def test_mnist_conv_example_on_full_mnist(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(EXAMPLES))
     figures = _main("mnist_conv.py")(MNIST_DIR, tmp_path)
     assert figures["accuracy"] >= 0.99
+
+
+def test_stream_example_fits_chunks_from_disk(tmp_path, capsys):
+    figures = _main("stream.py")(tmp_path, n_samples=2000, chunk_rows=400, passes=60)
+    assert (tmp_path / "stream.npy").is_file()
+    assert figures["stream_calls"] == 60 * 4
+    assert figures["stream_accuracy"] > figures["fit_accuracy"] - 0.05
+    assert figures["stream_accuracy"] > 0.8
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed[0].startswith("pass 1: test accuracy")
+    assert json.loads(printed[-1]) == figures

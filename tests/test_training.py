@@ -247,3 +247,16 @@ def test_a_verbose_fit_on_a_terminal_draws_a_bar_advanced_every_step(
     with pytest.warns(ConvergenceWarning), contextlib.redirect_stdout(None):
         clf.fit(X, y)
     assert steps == [1] * 5 + [2] * 5 + [3] * 5
+
+
+def test_total_size_scales_each_minibatch_to_the_data_set_it_stands_for():
+    n = 40
+    X = np.arange(n, dtype=np.float32)[:, None]
+    y = np.arange(n, dtype=np.int32)
+    step = _RecordingStep()
+    data = TrainingData(X, y, batch_size=10, total_size=1000)
+    run = run_advi(step, data, _run(1), random_seed=0)
+    for _, _, row_weights in step.batches:
+        assert_array_equal(row_weights[:10], np.full(10, 100.0, dtype="f4"))
+    # The loss per sample divides by the rows the ELBO stands for.
+    assert run.loss_curve == [pytest.approx(1 / 1000)]
