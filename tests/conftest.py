@@ -4,7 +4,12 @@ from sklearn.datasets import make_moons
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from skbnn._inference import AdviStep
+import skbnn._inference as inference
+from skbnn._device import device_context
+from skbnn._inference import AdviStep, StepCache
+from skbnn._likelihoods import BernoulliLikelihood
+from skbnn._model import build_model
+from skbnn._networks import MLPNetwork
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +47,36 @@ def interrupt_after(monkeypatch):
         monkeypatch.setattr(AdviStep, "__call__", step_or_interrupt)
 
     return interrupt_after
+
+
+@pytest.fixture
+def tanh_step():
+    """Compile the ADVI step of a small tanh MLP with a Bernoulli likelihood."""
+
+    def tanh_step(units):
+        batch_model = build_model(
+            MLPNetwork(units, "tanh"),
+            prior="normal",
+            prior_scale=1.0,
+            likelihood=BernoulliLikelihood(),
+            dtype="float32",
+        )
+        with device_context("cpu"):
+            return AdviStep(batch_model, mode="JAX")
+
+    return tanh_step
+
+
+@pytest.fixture
+def step_builds(monkeypatch):
+    """An empty step cache; the list of steps compiled while the test runs."""
+    monkeypatch.setattr(inference, "STEP_CACHE", StepCache())
+    builds = []
+    original = inference.AdviStep
+
+    def counting_step(*args, **kwargs):
+        builds.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(inference, "AdviStep", counting_step)
+    return builds

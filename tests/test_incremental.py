@@ -10,9 +10,7 @@ from numpy.testing import assert_array_equal
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import log_loss
 
-import skbnn._inference as inference
 from skbnn import BayesianConvClassifier, BayesianMLPClassifier, BayesianMLPRegressor
-from skbnn._inference import StepCache
 
 # partial_fit over 5 chunks of the training rows, for this many passes,
 # against fit on all of them: the documented margin of the README.
@@ -91,21 +89,12 @@ def test_image_shapes_must_agree_with_the_first_call():
         clf.partial_fit(rng.normal(size=(40, 4, 9)), y)
 
 
-def test_calls_after_the_first_compile_nothing(moons, monkeypatch):
+def test_calls_after_the_first_compile_nothing(moons, step_builds):
     X, _, y, _ = moons
-    monkeypatch.setattr(inference, "STEP_CACHE", StepCache())
-    builds = []
-    original = inference.AdviStep
-
-    def counting_step(*args, **kwargs):
-        builds.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(inference, "AdviStep", counting_step)
     clf = BayesianMLPClassifier(hidden_layer_sizes=(7,), random_state=0)
     for start in range(0, 250, 50):
         clf.partial_fit(X[start : start + 50], y[start : start + 50], classes=[0, 1])
-    assert len(builds) == 1
+    assert len(step_builds) == 1
 
 
 def test_a_pickled_stream_continues_exactly(moons):

@@ -13,22 +13,10 @@ from skbnn._model import build_model
 from skbnn._networks import MLPNetwork
 
 
-def _moons_step(X, units=(2, 5, 1)):
-    batch_model = build_model(
-        MLPNetwork(units, "tanh"),
-        prior="normal",
-        prior_scale=1.0,
-        likelihood=BernoulliLikelihood(),
-        dtype="float32",
-    )
-    with device_context("cpu"):
-        return AdviStep(batch_model, mode="JAX")
-
-
-def test_objective_estimates_the_full_data_elbo_on_minibatches(moons):
+def test_objective_estimates_the_full_data_elbo_on_minibatches(moons, tanh_step):
     X, _, y, _ = moons
     X, y = X.astype(np.float32), y.astype(np.int32)
-    step = _moons_step(X)
+    step = tanh_step((2, 5, 1))
     rng = np.random.default_rng(0)
     posterior = {
         name: (rng.normal(size=mean.shape), 0.05)
@@ -77,24 +65,14 @@ def test_reset_and_read_place_every_variable_in_its_vector():
         np.testing.assert_allclose(read[name][1], std, rtol=1e-5)
 
 
-def test_a_refit_on_other_data_compiles_nothing_and_repeats_exactly(moons, monkeypatch):
+def test_a_refit_on_other_data_compiles_nothing_and_repeats_exactly(moons, step_builds):
     X, X_test, y, _ = moons
-    cache = StepCache()
-    monkeypatch.setattr(inference, "STEP_CACHE", cache)
-    builds = []
-    original = inference.AdviStep
-
-    def counting_step(*args, **kwargs):
-        builds.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(inference, "AdviStep", counting_step)
     params = dict(hidden_layer_sizes=(6,), max_iter=50, random_state=0)
     with pytest.warns(ConvergenceWarning):
         first = BayesianMLPClassifier(**params).fit(X, y).predict_proba(X_test)
         BayesianMLPClassifier(**params).fit(X[:150] * 2, 1 - y[:150])
         again = BayesianMLPClassifier(**params).fit(X, y).predict_proba(X_test)
-    assert len(builds) == 1
+    assert len(step_builds) == 1
     assert_array_equal(first, again)
 
 

@@ -9,10 +9,6 @@ import skbnn._base as base
 from skbnn import BayesianMLPClassifier
 from skbnn._callbacks import Callback
 from skbnn._device import device_context
-from skbnn._inference import AdviStep
-from skbnn._likelihoods import BernoulliLikelihood
-from skbnn._model import build_model
-from skbnn._networks import MLPNetwork
 from skbnn._training import (
     Run,
     Trainer,
@@ -21,18 +17,6 @@ from skbnn._training import (
     padded_rows,
     run_advi,
 )
-
-
-def _moons_step(units=(2, 3, 1)):
-    batch_model = build_model(
-        MLPNetwork(units, "tanh"),
-        prior="normal",
-        prior_scale=1.0,
-        likelihood=BernoulliLikelihood(),
-        dtype="float32",
-    )
-    with device_context("cpu"):
-        return AdviStep(batch_model, mode="JAX")
 
 
 def _run(max_epochs, learning_rate=0.01, steps_per_epoch=5):
@@ -114,9 +98,9 @@ class _StopAfter(Callback):
             run.stop("enough")
 
 
-def test_a_run_stops_when_a_callback_says_so(moons):
+def test_a_run_stops_when_a_callback_says_so(moons, tanh_step):
     X, _, y, _ = moons
-    step = _moons_step()
+    step = tanh_step((2, 3, 1))
     stop = _StopAfter(3)
     data = TrainingData(X.astype(np.float32), y.astype(np.int32), batch_size=100)
     with device_context("cpu"):
@@ -149,9 +133,9 @@ class _Hooks(Callback):
         self.calls.append("end")
 
 
-def test_the_step_size_a_callback_sets_is_the_next_epochs(moons):
+def test_the_step_size_a_callback_sets_is_the_next_epochs(moons, tanh_step):
     X, _, y, _ = moons
-    step = _moons_step()
+    step = tanh_step((2, 3, 1))
     hooks = _Hooks()
     data = TrainingData(X.astype(np.float32), y.astype(np.int32), batch_size=100)
     with device_context("cpu"):
@@ -168,7 +152,7 @@ def test_the_step_size_a_callback_sets_is_the_next_epochs(moons):
         np.testing.assert_array_equal(std, after_first[name][1])
 
 
-def test_ctrl_c_ends_the_run_and_still_calls_its_end(moons):
+def test_ctrl_c_ends_the_run_and_still_calls_its_end(moons, tanh_step):
     class Interrupt(_Hooks):
         def on_step_end(self, run):
             super().on_step_end(run)
@@ -176,7 +160,7 @@ def test_ctrl_c_ends_the_run_and_still_calls_its_end(moons):
                 raise KeyboardInterrupt
 
     X, _, y, _ = moons
-    step = _moons_step()
+    step = tanh_step((2, 3, 1))
     hooks = Interrupt()
     data = TrainingData(X.astype(np.float32), y.astype(np.int32), batch_size=100)
     with device_context("cpu"):
