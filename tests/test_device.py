@@ -69,6 +69,8 @@ def test_gpu_without_a_gpu_raises_a_clear_error(blobs):
     clf = BayesianMLPClassifier(device="gpu")
     with pytest.raises(RuntimeError, match="device='gpu' was requested but no GPU"):
         clf.fit(X, y)
+    with pytest.raises(RuntimeError, match="device='gpu' was requested but no GPU"):
+        BayesianMLPClassifier(device="gpu").partial_fit(X, y, classes=[0, 1])
     message = device_module.gpu_unavailable_reason()
     assert "JAX" in message
 
@@ -96,6 +98,9 @@ def test_jax_backend_fits_and_predicts(pretend_gpu, blobs):
     assert all(type(mean) is np.ndarray for mean, _ in free_variables)
     proba = clf.predict_proba(X)
     np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    # partial_fit runs the same path and keeps its state as numpy arrays.
+    clf.partial_fit(X, y)
+    assert all(type(value) is np.ndarray for value in clf._stream.states[0])
 
 
 def test_jax_backend_regressor_with_hierarchical_prior(pretend_gpu):

@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import log_loss
 
 from skbnn import BayesianConvClassifier, BayesianMLPClassifier, BayesianMLPRegressor
@@ -168,3 +168,21 @@ def test_multilabel_partial_fit(moons):
     _stream(clf, X, Y, n_passes=30, classes=[0, 1, 2])
     assert clf.predict(X[:5]).shape == (5, 3)
     assert clf.score(X, Y) > 0.8
+
+
+def test_a_warm_fit_continues_what_partial_fit_learned(moons):
+    X, X_test, y, y_test = moons
+    # Passes over X: the same ELBO as the fit's, so their losses compare.
+    clf = BayesianMLPClassifier(
+        hidden_layer_sizes=(6,), total_size=len(X), random_state=0
+    )
+    _stream(clf, X, y, n_passes=40, classes=[0, 1])
+    streamed_loss = clf.loss_curve_[-1]
+    clf.set_params(warm_start=True, max_iter=20)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    assert len(clf.loss_curve_) == 5 * 40 + 20
+    # The fit starts from the streamed posterior, not afresh.
+    assert clf.loss_curve_[5 * 40] < streamed_loss + 0.2 * abs(streamed_loss)
+    # 260 steps in all: short of converged, well beyond chance.
+    assert clf.score(X_test, y_test) > 0.8
