@@ -7,8 +7,9 @@ and the chunk, never on ``X``. Every call of a compiled forward pass gets a
 block of the same number of rows, the last one padded, so every row goes
 through the same compiled code whatever the other rows are: a matrix product
 compiled for another row count may pick other kernels and round differently.
-Predicting a subset of rows, or the rows in another order, therefore gives the
-same numbers to the bit.
+Each row's draws are then summed in one order whatever its block. Predicting a
+subset of rows, or the rows in another order, therefore gives the same numbers
+to the bit.
 """
 
 import functools
@@ -179,6 +180,17 @@ def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mod
             yield draws, rows, outputs[:n_used] if over_draws else outputs[None]
 
 
+def _sum_over_draws(values):
+    """Sum ``values`` over their leading axis of draws, row by row.
+
+    NumPy orders a reduction over a leading axis by the array's shape, so a
+    block of one row and a block of many would add the same draws in another
+    order and round differently. Summed along a contiguous last axis, each
+    row's draws are added in the same order whatever the block.
+    """
+    return np.ascontiguousarray(np.moveaxis(values, 0, -1)).sum(axis=-1)
+
+
 def posterior_expectations(draw_outputs, n_samples, n_draws, statistics):
     """Average statistics of the per-draw outputs over the posterior draws.
 
@@ -202,7 +214,7 @@ def posterior_expectations(draw_outputs, n_samples, n_draws, statistics):
     sums = {}
     for _, rows, outputs in draw_outputs:
         for name, statistic in statistics.items():
-            value = statistic(outputs).sum(axis=0)
+            value = _sum_over_draws(statistic(outputs))
             if name not in sums:
                 sums[name] = np.zeros((n_samples, *value.shape[1:]))
             sums[name][rows] += value
