@@ -117,7 +117,7 @@ class IncrementalFitMixin:
         self.best_loss_ = min(self.loss_curve_, default=None)
         self.validation_scores_ = None
         self.best_validation_score_ = None
-        if self.verbose:
+        if self.verbose and first_run.loss_curve:
             print(
                 f"partial_fit call {self.n_iter_}, loss = {self.loss_curve_[-1]:.8f}, "
                 f"{self._stream.n_seen} rows seen"
