@@ -46,9 +46,9 @@ class IncrementalFitMixin:
             X, y, sample_weight, reset=first, incremental=True, classes=classes
         )
         stream = self._next_stream(first)
-        stream.n_seen += X.shape[0]
+        n_seen = stream.n_seen + X.shape[0]
         batch_size = resolve_batch_size(self.batch_size, X.shape[0])
-        total_size = stream.n_seen if self.total_size is None else self.total_size
+        total_size = n_seen if self.total_size is None else self.total_size
         data = TrainingData(X, y, batch_size, sample_weight, total_size=total_size)
         with self._compiled_step() as step:
             trainer = Trainer(
@@ -60,6 +60,8 @@ class IncrementalFitMixin:
                 prior_scale=self.prior_scale,
             )
             runs = trainer.continue_stream(stream)
+        # Counted only once the call went through: a call that raised saw no rows.
+        stream.n_seen = n_seen
         self._stream = stream
         self._store_call(runs, batch_size, first)
         return self
