@@ -10,7 +10,9 @@ the noise standard deviation), so those names are decoded here only.
 """
 
 import numpy as np
+from sklearn.utils import check_random_state
 
+from ._arviz import posterior_to_arviz
 from ._likelihoods import NOISE_NAME
 from ._priors import layer_scale_name, standardised_name
 
@@ -203,6 +205,78 @@ class Posterior:
         """
         log_medians = [mean for mean, _ in self._noise_log_gaussians()]
         return np.exp(np.mean(log_medians, axis=0))
+
+    def _draw_free_variable(self, key, n_draws, rng):
+        """Draws of a free variable by member, shaped (n_members, n_draws, ...)."""
+        draws = np.stack(
+            [
+                mean + std * rng.standard_normal((n_draws, *np.shape(mean)))
+                for mean, std in (member[key] for member in self._members)
+            ]
+        )
+        return np.exp(draws) if key.endswith(_LOG_SUFFIX) else draws
+
+    def to_inference_data(self, n_draws=1000, *, var_names=None, random_state=None):
+        """Draw from the posterior into ArviZ's ``InferenceData``.
+
+        One chain per member of the ensemble, so that ArviZ's plots and
+        summaries show where members disagree. The variables are those of the
+        PyMC model, on its constrained scale and under its names (each
+        weight and bias ``"coef_i"``, ``"intercept_i"``; for
+        ``prior="hierarchical"`` also each tensor's learned scale
+        ``"coef_i_scale"`` and its standard-normal part
+        ``"coef_i_standardised"``, with ``"coef_i"`` their product; the
+        regressor's ``"noise_std"``), drawn jointly from each member's
+        Gaussians. A regressor fitted with ``normalize_y=True`` fits, and so
+        reports, the noise and the output layer in units of the standardised
+        target.
+
+        Parameters
+        ----------
+        n_draws : int, default=1000
+            Draws per chain.
+        var_names : list of str, default=None
+            Variables to draw; None draws all. A wide network's weights take
+            ``n_members * n_draws`` times their size in memory.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws.
+
+        Returns
+        -------
+        data : arviz.InferenceData
+            Its ``posterior`` group holds the draws, dimensions ``chain``
+            and ``draw`` first (under ArviZ 1.x, an ``xarray.DataTree`` with
+            the same groups).
+        """
+        rng = np.random.default_rng(check_random_state(random_state).randint(2**32))
+        free = self._members[0]
+        names = {key.removesuffix(_LOG_SUFFIX): key for key in free}
+        standardised_suffix = standardised_name("")
+        for key in free:
+            if key.endswith(standardised_suffix):
+                names[key.removesuffix(standardised_suffix)] = None  # a product
+        unknown = sorted(set(var_names or ()) - set(names))
+        if unknown:
+            raise ValueError(
+                f"Unknown variables {unknown}; the posterior has {sorted(names)}."
+            )
+        free_draws = {}
+
+        def drawn(name):
+            if name not in free_draws:
+                key = names[name]
+                if key is None:  # the hierarchical weights: scale times z
+                    scale = drawn(layer_scale_name(name))
+                    z = drawn(standardised_name(name))
+                    free_draws[name] = z * scale.reshape(
+                        *scale.shape[:2], *[1] * (z.ndim - 2)
+                    )
+                else:
+                    free_draws[name] = self._draw_free_variable(key, n_draws, rng)
+            return free_draws[name]
+
+        samples = {name: drawn(name) for name in (var_names or sorted(names))}
+        return posterior_to_arviz(samples)
 
     def __repr__(self):
         return f"Posterior(n_members={self.n_members})"

@@ -1,7 +1,11 @@
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 
+from skbnn import BayesianMLPRegressor
 from skbnn._posterior import Posterior, free_weight_name
 from skbnn._priors import standardised_name
 
@@ -131,3 +135,58 @@ def test_noise_moments_come_from_the_log_scale_gaussians():
 def test_a_posterior_needs_a_member():
     with pytest.raises(ValueError, match="at least one member"):
         Posterior([])
+
+
+def _fitted_regressor(**params):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 2))
+    y = X[:, 0] - 2 * X[:, 1] + 0.3 * rng.normal(size=80)
+    reg = BayesianMLPRegressor(
+        hidden_layer_sizes=(4,), max_iter=300, random_state=0, **params
+    )
+    with warnings.catch_warnings():
+        # A short fit: its figures matter here, not its convergence.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return reg.fit(X, y)
+
+
+def test_inference_data_holds_every_variable_one_chain_per_member():
+    reg = _fitted_regressor(prior="hierarchical", ensemble_size=2)
+    data = reg.posterior_.to_inference_data(n_draws=4000, random_state=0)
+    posterior = data.posterior
+    assert dict(posterior.sizes)["chain"] == 2
+    assert dict(posterior.sizes)["draw"] == 4000
+    names = {"coef_0", "coef_1", "intercept_0", "intercept_1", "noise_std"}
+    names |= {
+        f"{n}_{part}"
+        for n in names - {"noise_std"}
+        for part in ("scale", "standardised")
+    }
+    assert set(posterior.data_vars) == names
+    coef = np.asarray(posterior["coef_0"])
+    assert coef.shape == (2, 4000, 2, 4)
+    # The hierarchical weights are each draw's scale times its z.
+    scale = np.asarray(posterior["coef_0_scale"])
+    z = np.asarray(posterior["coef_0_standardised"])
+    assert_allclose(coef, scale[..., None] * z)
+    assert (scale > 0).all() and (np.asarray(posterior["noise_std"]) > 0).all()
+    # The draws follow the posterior: the mixture's moments, its noise median.
+    mean, std = reg.posterior_.moments("coef_0")
+    assert_allclose(coef.mean(axis=(0, 1)), mean, atol=4 * std.max() / np.sqrt(8000))
+    assert_allclose(coef.std(axis=(0, 1)), std, rtol=0.1)
+    log_noise = np.log(np.asarray(posterior["noise_std"]))
+    assert_allclose(
+        np.exp(np.median(log_noise, axis=1).mean(axis=0)),
+        reg.posterior_.noise_std(),
+        rtol=0.05,
+    )
+
+
+def test_inference_data_draws_repeat_with_the_seed_and_take_var_names():
+    reg = _fitted_regressor(ensemble_size=1)
+    first = reg.posterior_.to_inference_data(200, var_names=["coef_0"], random_state=3)
+    again = reg.posterior_.to_inference_data(200, var_names=["coef_0"], random_state=3)
+    assert set(first.posterior.data_vars) == {"coef_0"}
+    assert_array_equal(first.posterior["coef_0"], again.posterior["coef_0"])
+    with pytest.raises(ValueError, match="Unknown variables \\['coef_9'\\]"):
+        reg.posterior_.to_inference_data(10, var_names=["coef_9"])
