@@ -13,13 +13,19 @@ with batches of 128 MNIST images:
 - with ``--backends``, skbnn's step compiled by PyTensor's C and NUMBA
   backends and in float64 on JAX;
 - scikit-learn's ``MLPClassifier`` on the same network and batches (one
-  epoch), whose step has no sampling and half the parameters.
+  epoch), whose step has no sampling and half the parameters;
+- with ``--pymc``, PyMC's own ADVI on the same network written as a PyMC
+  user would (``pm.Minibatch``, ``total_size``, Adam at the same step size):
+  the step function ``pm.fit(method="advi")`` runs each iteration, in
+  float32 as skbnn's, compiled by PyMC's default backend, by NUMBA and by
+  JAX (where PyTensor cannot compile it, the benchmark prints why).
 
 It also times ``predict_uncertainty(kind="all", return_proba=True)`` on the
 10,000 test images with 30 and 100 posterior draws.
 
 Prints each figure, the ratios to the reference, and one JSON line. Asserts
-nothing. Run: ``python benchmarks/bench_mnist.py [--data-dir DIR] [--steps N]``
+nothing. Run: ``python benchmarks/bench_mnist.py [--data-dir DIR] [--steps N]
+[--backends] [--pymc]``
 """
 
 import argparse
@@ -44,6 +50,12 @@ DEFAULT_DATA_DIR = Path(__file__).parent.parent.parent / "shared" / "data" / "mn
 UNITS = (784, 800, 800, 10)
 BATCH_SIZE = 128
 LEARNING_RATE = 1e-3
+# PyMC's own ADVI under PyTensor's default mode, NUMBA and JAX.
+PYMC_MODES = [
+    (None, "pymc_advi_default"),
+    ("NUMBA", "pymc_advi_numba"),
+    ("JAX", "pymc_advi_jax"),
+]
 
 
 def _batches(X, y, n_steps, seed=0):
@@ -183,6 +195,43 @@ def reference_step(X, y, n_steps, prior="normal"):
         return _steps_per_second(run_step, X, y, n_steps)
 
 
+def pymc_advi_step(X, y, n_steps, mode=None):
+    """Steps/s of ``pm.fit(method="advi")``'s step on the same network.
+
+    Returns (steps/s, compile seconds). ``mode=None`` is PyMC's default.
+    """
+    import pymc as pm
+    import pytensor
+
+    with pytensor.config.change_flags(floatX="float32"), pm.Model():
+        X_batch, y_batch = pm.Minibatch(
+            X, y.astype(pm.intX(np.int64(0)).dtype), batch_size=BATCH_SIZE
+        )
+        hidden = X_batch
+        layers = list(zip(UNITS[:-1], UNITS[1:], strict=True))
+        for i, (fan_in, fan_out) in enumerate(layers):
+            coef = pm.Normal(f"coef_{i}", 0.0, 1.0, shape=(fan_in, fan_out))
+            intercept = pm.Normal(f"intercept_{i}", 0.0, 1.0, shape=(fan_out,))
+            hidden = hidden @ coef + intercept
+            if i < len(layers) - 1:
+                hidden = pm.math.maximum(hidden, 0.0)
+        pm.Categorical("y", logit_p=hidden, observed=y_batch, total_size=len(y))
+        start = time.perf_counter()
+        advi = pm.ADVI(random_seed=0)
+        step = advi.objective.step_function(
+            obj_optimizer=pm.adam(learning_rate=LEARNING_RATE),
+            compile_kwargs=None if mode is None else {"mode": mode},
+        )
+        step()
+        compile_seconds = time.perf_counter() - start
+        for _ in range(5):
+            step()
+        start = time.perf_counter()
+        for _ in range(n_steps):
+            step()
+        return n_steps / (time.perf_counter() - start), compile_seconds
+
+
 def mlp_steps_per_second(X, y):
     """Steps/s of scikit-learn's MLPClassifier over one epoch, same batches."""
     mlp = MLPClassifier(UNITS[1:-1], batch_size=BATCH_SIZE, max_iter=1)
@@ -212,7 +261,7 @@ def predict_seconds(X, y, X_test, draws):
     return seconds
 
 
-def main(data_dir=DEFAULT_DATA_DIR, n_steps=100, backends=False):
+def main(data_dir=DEFAULT_DATA_DIR, n_steps=100, backends=False, pymc=False):
     X, y = load_mnist(data_dir, "train")
     X_test, _ = load_mnist(data_dir, "test")
     figures = {}
@@ -235,6 +284,15 @@ def main(data_dir=DEFAULT_DATA_DIR, n_steps=100, backends=False):
             figures[key], figures[f"{key}_compile_seconds"] = skbnn_step(
                 X, y, max(10, n_steps // 5), mode=mode, dtype=dtype
             )
+    if pymc:
+        for mode, key in PYMC_MODES:
+            try:
+                figures[key], figures[f"{key}_compile_seconds"] = pymc_advi_step(
+                    X, y, max(10, n_steps // 5), mode=mode
+                )
+            except Exception as error:  # report it and go on
+                figures[f"{key}_error"] = f"{type(error).__name__}: {error}"[:200]
+                print(f"{key}: could not run, {figures[f'{key}_error']}")
     figures["mlp_classifier"] = mlp_steps_per_second(X, y)
     for name, value in list(figures.items()):
         reference = figures[
@@ -242,7 +300,7 @@ def main(data_dir=DEFAULT_DATA_DIR, n_steps=100, backends=False):
         ]
         if "compile" in name:
             print(f"{name}: {value:.1f} s")
-        else:
+        elif isinstance(value, float):
             print(f"{name}: {value:.1f} steps/s ({value / reference:.2f}x reference)")
     figures["ratio_skbnn_to_reference"] = (
         figures["skbnn_jax_float32"] / figures["reference_jax"]
@@ -251,6 +309,11 @@ def main(data_dir=DEFAULT_DATA_DIR, n_steps=100, backends=False):
         figures["skbnn_jax_float32_hierarchical"]
         / figures["reference_jax_hierarchical"]
     )
+    if pymc:
+        for key in (key for _, key in PYMC_MODES if key in figures):
+            ratio = figures["skbnn_jax_float32"] / figures[key]
+            figures[f"ratio_skbnn_to_{key}"] = ratio
+            print(f"skbnn's step / {key}: {ratio:.2f}x")
     figures["predict_seconds"] = predict_seconds(X, y, X_test, draws=(30, 100))
     for n_draws, seconds in figures["predict_seconds"].items():
         print(
@@ -266,5 +329,6 @@ if __name__ == "__main__":
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--backends", action="store_true")
+    parser.add_argument("--pymc", action="store_true")
     args = parser.parse_args()
-    main(args.data_dir, args.steps, args.backends)
+    main(args.data_dir, args.steps, args.backends, args.pymc)
