@@ -45,6 +45,51 @@ def test_regression_example_band_widens_outside_the_data(tmp_path, capsys):
     assert figures["band_width_outside"] == pytest.approx(width_outside)
 
 
+def _last_json_line(capsys):
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_digits_conv_example_flags_its_mistakes(tmp_path, capsys):
+    figures = _main("digits_conv.py")(tmp_path)
+    assert figures["test_accuracy"] > 0.93
+    # The mutual information ranks the misclassified digits above the rest.
+    assert figures["misclassified_auroc"] > 0.75
+    assert 0 <= figures["test_ece"] < 0.15
+    _assert_png(tmp_path / "digits_conv.png")
+    assert _last_json_line(capsys) == figures
+
+
+def test_regression_intervals_example_covers_the_held_out_targets(tmp_path, capsys):
+    figures = _main("regression_intervals.py")(tmp_path)
+    bnn = figures["skbnn BayesianMLPRegressor"]
+    # Diabetes' target has a std of 77; a linear model's RMSE is about 55.
+    assert bnn["rmse"] < 65
+    assert 0.85 <= bnn["coverage_2std"] <= 1.0
+    # Wider intervals hold more targets.
+    assert np.all(np.diff(bnn["coverage_by_level"]) >= 0)
+    assert bnn["coverage_by_level"][0] < 0.3 < 0.9 < bnn["coverage_by_level"][-1]
+    _assert_png(tmp_path / "regression_intervals.png")
+    assert _last_json_line(capsys) == figures
+
+
+def test_digits_shift_example_measures_rotation_and_unfamiliar_images(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.syspath_prepend(str(EXAMPLES))  # it shares digits_conv's ECE
+    results = _main("digits_shift.py")(tmp_path)
+    for result in results.values():
+        assert len(result["accuracy"]) == len(result["ece"]) == 13
+        # Digits turned on their side are no longer recognised.
+        assert result["accuracy"][0] > 0.9 > 0.5 > result["accuracy"][6]
+    bayesian = results["skbnn BayesianMLPClassifier"]["auroc"]
+    assert set(bayesian) == {"uniform noise", "permuted pixels", "inverted"}
+    assert min(bayesian["uniform noise"].values()) > 0.9
+    assert set(results["MLPClassifier"]["auroc"]["inverted"]) == {"entropy"}
+    _assert_png(tmp_path / "digits_shift.png")
+    printed = _last_json_line(capsys)
+    assert printed["MLPClassifier"]["accuracy"] == results["MLPClassifier"]["accuracy"]
+
+
 def _write_idx(path, array):
     header = bytes([0, 0, 0x08, array.ndim])
     header += b"".join(int(n).to_bytes(4, "big") for n in array.shape)
