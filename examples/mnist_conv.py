@@ -1,4 +1,7 @@
-"""Bayesian convolutional network on full MNIST, and what its uncertainty shows.
+"""The convolutional network on full MNIST, and what its uncertainty shows
+=======================================================================
+
+Bayesian convolutional network on full MNIST, and what its uncertainty shows.
 
 PyMC's tutorial fits a Bayesian conv net with ADVI and reaches 98.03% test
 accuracy after 12 h 39 min. This script fits ``BayesianConvClassifier`` with

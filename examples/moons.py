@@ -1,4 +1,5 @@
-"""Bayesian MLP on the two moons, as in PyMC's variational-inference tutorial.
+"""Two moons, as in PyMC's variational-inference tutorial
+======================================================
 
 The tutorial fits a network of two hidden layers of five tanh units with ADVI
 on ``make_moons(noise=0.2, random_state=0, n_samples=1000)``, scaled, half held

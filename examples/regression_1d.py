@@ -1,4 +1,7 @@
-"""Bayesian MLP regression on a noisy 1-D function, with its uncertainty band.
+"""1-D regression: the uncertainty band and posterior draws
+========================================================
+
+Bayesian MLP regression on a noisy 1-D function, with its uncertainty band.
 
 The setup of the torchbnn regression demo: 500 points ``x`` evenly spread on
 [-2, 2] and ``y = x**3 - x**2 + 3 u`` with ``u ~ Uniform(0, 1)``. The script

@@ -1,4 +1,7 @@
-"""Fit a Bayesian MLP on a stream of chunks read from disk, with partial_fit.
+"""Fitting on a stream of chunks read from disk, with partial_fit
+==============================================================
+
+Fit a Bayesian MLP on a stream of chunks read from disk, with partial_fit.
 
 The script writes a generated classification problem (``make_classification``:
 3 classes, 20 features, standardised) to an ``np.memmap`` file under the
