@@ -31,7 +31,9 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 
 from skbnn import BayesianConvClassifier  # noqa: E402
 
-DEFAULT_OUTPUT_DIR = Path(__file__).parent / "output"
+# The documentation's gallery runs each example in its folder, without __file__.
+HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
+DEFAULT_OUTPUT_DIR = HERE / "output"
 
 
 def top_label_ece(proba, y, n_bins=15):
@@ -111,6 +113,6 @@ def main(output_dir=DEFAULT_OUTPUT_DIR):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
     main(parser.parse_args().output_dir)

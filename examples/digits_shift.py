@@ -42,7 +42,9 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 
 from skbnn import BayesianMLPClassifier  # noqa: E402
 
-DEFAULT_OUTPUT_DIR = Path(__file__).parent / "output"
+# The documentation's gallery runs each example in its folder, without __file__.
+HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
+DEFAULT_OUTPUT_DIR = HERE / "output"
 ANGLES = np.arange(0, 181, 15)
 
 
@@ -180,6 +182,6 @@ def main(output_dir=DEFAULT_OUTPUT_DIR):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
     main(parser.parse_args().output_dir)

@@ -9,8 +9,9 @@ fits it with skbnn's defaults plus four settings: batches of 128 images and
 an Adam step of 1e-3 (MNIST-sized, as for ``MLPClassifier``), an epoch budget
 (``--epochs``, default 15: later, as the posterior standard deviations keep
 growing towards the prior's, accuracy holds but the probabilities are less
-well calibrated, see the README) and 30 posterior draws at prediction instead
-of 100 (``--draws``; fewer draws predict faster with more Monte Carlo noise).
+well calibrated, see the documentation's results page) and 30 posterior
+draws at prediction instead of 100 (``--draws``; fewer draws predict faster
+with more Monte Carlo noise).
 ``--early-stopping`` holds out 10% of the training images and keeps the
 posterior with the best validation log-likelihood (``MLPClassifier``, with
 ``--baseline``, the one with the best validation accuracy). It prints:
@@ -239,7 +240,7 @@ def main(
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
     parser.add_argument("--prior", choices=["normal", "hierarchical"], default="normal")

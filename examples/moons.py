@@ -38,7 +38,9 @@ from sklearn.preprocessing import scale  # noqa: E402
 
 from skbnn import BayesianMLPClassifier  # noqa: E402
 
-DEFAULT_OUTPUT_DIR = Path(__file__).parent / "output"
+# The documentation's gallery runs each example in its folder, without __file__.
+HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
+DEFAULT_OUTPUT_DIR = HERE / "output"
 
 
 def _plot_surface(grid_x, grid_y, values, X, y, *, title, label, cmap, path):
@@ -129,6 +131,6 @@ def main(output_dir=DEFAULT_OUTPUT_DIR):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
     main(parser.parse_args().output_dir)

@@ -29,7 +29,9 @@ import numpy as np  # noqa: E402
 
 from skbnn import BayesianMLPRegressor  # noqa: E402
 
-DEFAULT_OUTPUT_DIR = Path(__file__).parent / "output"
+# The documentation's gallery runs each example in its folder, without __file__.
+HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
+DEFAULT_OUTPUT_DIR = HERE / "output"
 
 
 def main(output_dir=DEFAULT_OUTPUT_DIR):
@@ -99,6 +101,6 @@ def main(output_dir=DEFAULT_OUTPUT_DIR):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
     main(parser.parse_args().output_dir)

@@ -95,7 +95,7 @@ def main(output_dir=DEFAULT_OUTPUT_DIR, n_samples=20_000, chunk_rows=2_000, pass
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
     parser.add_argument("--passes", type=int, default=40)
     args = parser.parse_args()

@@ -1,7 +1,13 @@
-"""Bayesian neural networks for scikit-learn: PyMC models fitted by minibatch ADVI."""
+"""Bayesian neural networks for scikit-learn.
+
+PyMC builds each network's model and log-density; skbnn fits a Gaussian
+posterior to it by minibatch ADVI with a compiled step of its own, and
+predicts by averaging over posterior draws.
+"""
 
 from ._classifier import BayesianMLPClassifier
 from ._conv_classifier import BayesianConvClassifier
+from ._posterior import Posterior
 from ._regressor import BayesianMLPRegressor
 
 __version__ = "0.1.0"
@@ -10,5 +16,6 @@ __all__ = [
     "BayesianConvClassifier",
     "BayesianMLPClassifier",
     "BayesianMLPRegressor",
+    "Posterior",
     "__version__",
 ]

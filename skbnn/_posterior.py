@@ -152,7 +152,8 @@ class Posterior:
 
         Returns
         -------
-        draws : ndarray of shape (n_draws, *shape)
+        draws : ndarray of shape (n_draws, ...)
+            The trailing axes are those of the parameter.
         """
         n_draws = len(members)
         key = free_weight_name(self._members[0], name)

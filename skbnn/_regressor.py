@@ -95,7 +95,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
 
     %(dense_moments)s
 
-    noise_std_ : ndarray of shape (n_outputs_,)
+    noise_std_ : ndarray of shape (`n_outputs_`,)
         Posterior median of each target's noise standard deviation, in the
         units of ``y``; with several members, the geometric mean of their
         medians.

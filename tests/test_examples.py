@@ -182,7 +182,7 @@ MNIST_DIR = Path(__file__).parent.parent.parent / "shared" / "data" / "mnist"
 @pytest.mark.slow
 @pytest.mark.skipif(not MNIST_DIR.is_dir(), reason="needs ../shared/data/mnist")
 def test_mnist_mlp_example_on_full_mnist(tmp_path):
-    # About 4 minutes on two cores: the 15-epoch run of the README's table.
+    # About 4 minutes on two cores: the 15-epoch run of the results page's table.
     figures = _main("mnist_mlp.py")(MNIST_DIR, tmp_path, epochs=15)
     assert figures["accuracy"] >= 0.98
     assert min(figures["auroc"].values()) > 0.99
@@ -191,7 +191,7 @@ def test_mnist_mlp_example_on_full_mnist(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(not MNIST_DIR.is_dir(), reason="needs ../shared/data/mnist")
 def test_mnist_mlp_example_hierarchical_on_full_mnist(tmp_path):
-    # About 8 minutes on two cores: the README's hierarchical run, whose
+    # About 8 minutes on two cores: the results page's hierarchical run, whose
     # early stopping ended it after 23 of at most 40 epochs.
     figures = _main("mnist_mlp.py")(
         MNIST_DIR, tmp_path, prior="hierarchical", early_stopping=True, epochs=40

@@ -1,0 +1,71 @@
+"""Sphinx configuration of skbnn's documentation site."""
+
+import sys
+from pathlib import Path
+
+import skbnn
+
+sys.path.insert(0, str(Path(__file__).parent / "sphinxext"))
+
+project = "skbnn"
+author = "The skbnn developers"
+copyright = "2026, The skbnn developers"
+release = version = skbnn.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+exclude_patterns = ["_build"]
+default_role = "literal"
+templates_path = ["_templates"]
+autosummary_generate = True
+autodoc_default_options = {"members": True, "inherited-members": True}
+numpydoc_show_class_members = False
+# Docstrings refer to types in words ("array-like", "int") as numpydoc allows.
+numpydoc_xref_param_type = False
+intersphinx_mapping = {}  # the build never goes online
+
+html_theme = "pydata_sphinx_theme"
+html_title = "skbnn"
+html_theme_options = {
+    "navbar_align": "left",
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["page-toc"],
+}
+html_static_path = []
+html_show_sourcelink = False
+
+# Examples that the gallery runs; the MNIST ones need the full data set and
+# minutes, so they are shown without being run.
+GALLERY_RUNS = [
+    "moons",
+    "regression_1d",
+    "regression_intervals",
+    "digits_conv",
+    "digits_shift",
+]
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": "/(" + "|".join(GALLERY_RUNS) + r")\.py$",
+    "ignore_pattern": r"__init__\.py",
+    "within_subsection_order": "ExampleTitleSortKey",
+    # Named, not passed, so that Sphinx can cache the configuration.
+    "image_scrapers": ("gallery_hooks.saved_png_scraper",),
+    "reset_argv": "gallery_hooks.example_output_argv",
+    "abort_on_example_error": True,
+    "download_all_examples": False,
+    "remove_config_comments": True,
+}
+
+
+def setup(app):
+    """Connect the hook that plains scikit-learn's cross-references."""
+    from gallery_hooks import plain_foreign_roles
+
+    app.connect("autodoc-process-docstring", plain_foreign_roles)
