@@ -78,9 +78,10 @@ def _run_chromium(*args):
 
 def _screenshot_shares(path):
     """Shares of pixels unlike the background, and of coloured pixels."""
-    pixels = np.asarray(Image.open(path).convert("RGB"), dtype=float).reshape(-1, 3)
-    colours, counts = np.unique(pixels, axis=0, return_counts=True)
-    background = colours[counts.argmax()]
+    pixels = np.asarray(Image.open(path).convert("RGB")).reshape(-1, 3)
+    keys = (pixels.astype(np.int64) * [1 << 16, 1 << 8, 1]).sum(axis=1)
+    background = pixels[np.bincount(keys).argmax() == keys][0].astype(float)
+    pixels = pixels.astype(float)
     inked = np.abs(pixels - background).sum(axis=1) > 60
     brightest, darkest = pixels.max(axis=1), pixels.min(axis=1)
     saturation = (brightest - darkest) / np.maximum(brightest, 1)

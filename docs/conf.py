@@ -6,6 +6,7 @@ from pathlib import Path
 import skbnn
 
 sys.path.insert(0, str(Path(__file__).parent / "sphinxext"))
+from gallery_hooks import EXAMPLES_RUN  # noqa: E402
 
 project = "skbnn"
 author = "The skbnn developers"
@@ -39,22 +40,12 @@ html_theme_options = {
 html_static_path = []
 html_show_sourcelink = False
 
-# Examples that the gallery runs; the MNIST ones need the full data set and
-# minutes, so they are shown without being run.
-GALLERY_RUNS = [
-    "moons",
-    "regression_1d",
-    "regression_intervals",
-    "digits_conv",
-    "digits_shift",
-]
-
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
-    "filename_pattern": "/(" + "|".join(GALLERY_RUNS) + r")\.py$",
+    "filename_pattern": "/(" + "|".join(EXAMPLES_RUN) + r")\.py$",
     "ignore_pattern": r"__init__\.py",
-    "within_subsection_order": "ExampleTitleSortKey",
+    "within_subsection_order": "gallery_hooks.ExampleOrder",
     # Named, not passed, so that Sphinx can cache the configuration.
     "image_scrapers": ("gallery_hooks.saved_png_scraper",),
     "reset_argv": "gallery_hooks.example_output_argv",
