@@ -9,6 +9,8 @@ Gaussians and answers in the network's own terms (the weights ``"coef_0"``,
 the noise standard deviation), so those names are decoded here only.
 """
 
+import numbers
+
 import numpy as np
 from sklearn.utils import check_random_state
 
@@ -249,6 +251,10 @@ class Posterior:
             and ``draw`` first (under ArviZ 1.x, an ``xarray.DataTree`` with
             the same groups).
         """
+        if isinstance(n_draws, bool) or not isinstance(n_draws, numbers.Integral):
+            raise TypeError(f"n_draws must be an int, got {n_draws!r}.")
+        if n_draws < 1:
+            raise ValueError(f"n_draws must be at least 1, got {n_draws}.")
         rng = np.random.default_rng(check_random_state(random_state).randint(2**32))
         free = self._members[0]
         names = {key.removesuffix(_LOG_SUFFIX): key for key in free}

@@ -190,3 +190,7 @@ def test_inference_data_draws_repeat_with_the_seed_and_take_var_names():
     assert_array_equal(first.posterior["coef_0"], again.posterior["coef_0"])
     with pytest.raises(ValueError, match="Unknown variables \\['coef_9'\\]"):
         reg.posterior_.to_inference_data(10, var_names=["coef_9"])
+    with pytest.raises(ValueError, match="n_draws must be at least 1, got 0"):
+        reg.posterior_.to_inference_data(0)
+    with pytest.raises(TypeError, match="n_draws must be an int"):
+        reg.posterior_.to_inference_data(2.5)
