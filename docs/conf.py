@@ -16,7 +16,6 @@ release = version = skbnn.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.intersphinx",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
@@ -28,7 +27,6 @@ autodoc_default_options = {"members": True, "inherited-members": True}
 numpydoc_show_class_members = False
 # Docstrings refer to types in words ("array-like", "int") as numpydoc allows.
 numpydoc_xref_param_type = False
-intersphinx_mapping = {}  # the build never goes online
 
 html_theme = "pydata_sphinx_theme"
 html_title = "skbnn"
