@@ -25,6 +25,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from mnist_mlp import expected_calibration_error  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.metrics import log_loss, roc_auc_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
@@ -34,19 +35,6 @@ from skbnn import BayesianConvClassifier  # noqa: E402
 # The documentation's gallery runs each example in its folder, without __file__.
 HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
 DEFAULT_OUTPUT_DIR = HERE / "output"
-
-
-def top_label_ece(proba, y, n_bins=15):
-    """Mean |confidence - accuracy| over equal-width bins of the top label."""
-    confidence = proba.max(axis=1)
-    correct = proba.argmax(axis=1) == y
-    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
-    gaps = [
-        abs(confidence[bins == b].mean() - correct[bins == b].mean())
-        * np.mean(bins == b)
-        for b in np.unique(bins)
-    ]
-    return float(np.sum(gaps))
 
 
 def _plot_digits(images, mutual_information, proba, path, n=8):
@@ -89,7 +77,7 @@ def main(output_dir=DEFAULT_OUTPUT_DIR):
     figures = {
         "test_accuracy": float(1 - wrong.mean()),
         "test_log_loss": float(log_loss(y_test, proba, labels=clf.classes_)),
-        "test_ece": top_label_ece(proba, y_test),
+        "test_ece": expected_calibration_error(proba, y_test),
         "misclassified_auroc": float(roc_auc_score(wrong, mutual_information)),
         "fit_seconds": fit_seconds,
         "epochs": clf.n_iter_,

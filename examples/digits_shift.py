@@ -32,7 +32,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from digits_conv import top_label_ece  # noqa: E402
+from mnist_mlp import expected_calibration_error  # noqa: E402
 from scipy.ndimage import rotate  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
@@ -83,7 +83,7 @@ def measure(predict, X_test, y_test):
     for angle in ANGLES:
         proba, _ = predict(rotated(X_test, angle))
         accuracy.append(float(np.mean(proba.argmax(axis=1) == y_test)))
-        ece.append(top_label_ece(proba, y_test))
+        ece.append(expected_calibration_error(proba, y_test))
     _, inside = predict(X_test)
     auroc = {
         name: {kind: _auroc(inside[kind], values) for kind, values in outside.items()}
