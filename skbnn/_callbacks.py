@@ -57,36 +57,107 @@ class EpochLog(Callback):
 
 
 class RunawayGuard(Callback):
-    """Stop when the smoothed loss runs away from its lowest value.
+    """Rewind a run whose loss runs away, at a smaller step size.
 
-    The loss has run away when its smoothed value (``run.smoothed_loss``)
-    exceeds the lowest one by more than ``max(|lowest|, 1)``: more than double
-    a positive loss. ADVI's noise moves a smoothed loss by far less; a step
-    size too large for the data's scale moves it by orders of magnitude.
+    The loss has run away when its median over the last
+    ``run.smoothing_window`` epochs exceeds the lowest such median by more
+    than ``max(|lowest|, 1)``: more than double a positive loss. ADVI's noise
+    moves it by far less; a step size too large for the data's scale moves it
+    by orders of magnitude. The guard then puts the run back at its best
+    posterior so far (``run.best_posterior``, which :class:`KeepBest` keeps;
+    the run's initial posterior while the best is the first epoch's) with
+    Adam's state cleared, divides the step size by ``divisor``, and lets
+    the run go on within its budget of epochs; so too when a step's loss stops
+    being finite (``run.recover``). Only when the step size would fall below
+    ``minimum`` does it stop the run and set ``run.runaway``.
+
+    Parameters
+    ----------
+    divisor : float, default=5.0
+        What a runaway divides the step size by, as a plateau does under the
+        adaptive schedule.
+    minimum : float, default=1e-6
+        The smallest step size to go on with.
 
     Attributes
     ----------
     lowest : float
-        Lowest smoothed loss seen.
+        Lowest median loss seen.
+    n_rewinds : int
+        Times the run was put back at its best posterior.
     """
 
-    def __init__(self):
+    def __init__(self, divisor=ADAPTIVE_DIVISOR, minimum=MIN_ADAPTIVE_LEARNING_RATE):
+        self.divisor = divisor
+        self.minimum = minimum
         self.lowest = np.inf
+        self.n_rewinds = 0
         self._lowest_epoch = None
+        self._watch_from = 1
+
+    def on_run_begin(self, run):
+        run.recover = self.recover
+        self._start = run.read_posterior()
+
+    def recover(self, run, reason):
+        """Rewind ``run`` at a smaller step size; return whether it could.
+
+        Parameters
+        ----------
+        run : skbnn._training.Run
+            The run whose loss ran away or stopped being finite.
+        reason : str
+            What went wrong, for the log.
+
+        Returns
+        -------
+        recovered : bool
+            False when the step size would fall below ``minimum``: the run
+            cannot go on.
+        """
+        smaller = run.learning_rate / self.divisor
+        if smaller < self.minimum:
+            return False
+        # An epoch's loss is measured on the posteriors before its steps: the
+        # first epoch's says nothing of the posterior after it, which a step
+        # size far too large has already spoiled.
+        if run.best_epoch is not None and run.best_epoch > 1:
+            run.rewind(run.best_posterior)
+            where = f"the posterior of epoch {run.best_epoch}"
+        else:
+            run.rewind(self._start)
+            where = "the initial posterior"
+        run.learning_rate = smaller
+        run.rewinds.append(run.epoch)
+        self.n_rewinds += 1
+        # The first window of epochs wholly after the rewind ends then.
+        self._watch_from = run.epoch + run.smoothing_window
+        run.log(
+            f"{reason[0].upper()}{reason[1:]}. Back to {where}, learning rate "
+            f"{smaller:g}."
+        )
+        return True
 
     def on_epoch_end(self, run):
-        smoothed = run.smoothed_loss
+        if run.epoch < self._watch_from:
+            return  # the window still holds epochs from before a rewind
+        # The median, not the mean: one epoch with a wild draw (a noise scale
+        # drawn near zero) moves a mean by orders of magnitude, a median not.
+        smoothed = float(np.median(run.loss_curve[-run.smoothing_window :]))
         if not smoothed > self.lowest:
             self.lowest, self._lowest_epoch = smoothed, run.epoch
             return
         if smoothed - self.lowest <= max(abs(self.lowest), 1.0):
             return
         window = min(run.epoch, run.smoothing_window)
-        run.runaway = (
-            f"the loss ran away from its best: its mean over the last {window} "
+        reason = (
+            f"the loss ran away from its best: its median over the last {window} "
             f"epochs rose from {self.lowest:.4g} (epoch {self._lowest_epoch}) "
             f"to {smoothed:.4g} (epoch {run.epoch})"
         )
+        if self.recover(run, reason):
+            return
+        run.runaway = reason
         run.log(f"Stopping: {run.runaway}.")
         run.stop(run.runaway)
 

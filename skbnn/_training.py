@@ -79,6 +79,13 @@ class Run:
     read_posterior : callable
         Returns the current posterior (a mapping of free-variable names to
         their Gaussian's mean and std).
+    rewind : callable
+        ``rewind(posterior)`` sets the current posterior to one that
+        ``read_posterior`` returned and clears Adam's state.
+    recover : callable or None
+        Set by ``RunawayGuard``: ``recover(run, reason)`` rewinds the run at a
+        smaller step size after a step whose loss was not finite, and returns
+        whether it could; None (no guard) lets such a step end the fit.
     posterior : dict
         The posterior at the end of the run; empty if its parameters were no
         longer finite after a callback stopped it.
@@ -94,7 +101,11 @@ class Run:
     best_loss : float
         Written by ``Plateau``: the lowest epoch loss.
     runaway : str or None
-        Written by ``RunawayGuard`` when the loss ran away.
+        Written by ``RunawayGuard`` when the loss ran away and the run
+        stopped.
+    rewinds : list of int
+        Written by ``RunawayGuard``: the epochs after which the run went back
+        to its best posterior at a smaller step size.
     reached_plateau : bool
         Written by ``Plateau``: the metric stopped improving at least once.
     callbacks : list of skbnn._callbacks.Callback
@@ -111,6 +122,8 @@ class Run:
     loss_curve: list = field(default_factory=list)
     smoothed_loss: float = np.inf
     read_posterior: object = None
+    rewind: object = None
+    recover: object = None
     posterior: dict = field(default_factory=dict)
     stop_reason: str | None = None
     interrupted: bool = False
@@ -122,6 +135,7 @@ class Run:
     rank: float = np.inf
     best_loss: float = np.inf
     runaway: str | None = None
+    rewinds: list = field(default_factory=list)
     reached_plateau: bool = False
     callbacks: list = field(default_factory=list)
 
@@ -238,8 +252,13 @@ def _epoch_loss(step, data, batch, run, rng):
         for callback in run.callbacks:
             callback.on_step_end(run)
         if not np.isfinite(loss):
-            raise _divergence_error(run.epoch, run.n_steps, loss, run.learning_rate)
+            reason = f"the negative ELBO became {loss} at step {run.n_steps}"
+            if run.recover is None or not run.recover(run, reason):
+                raise _divergence_error(run.epoch, run.n_steps, loss, run.learning_rate)
+            continue
         losses.append(loss)
+    if not losses:  # every step diverged; each rewound at a smaller step size
+        return _epoch_loss(step, data, batch, run, rng)
     return float(np.mean(losses))
 
 
@@ -289,6 +308,12 @@ def run_advi(step, data, run, callbacks=(), *, random_seed):
     total_weight = data.total_weight
     batch = _minibatch_buffers(step, data)
     rng = np.random.default_rng(random_seed)
+
+    def rewind(posterior):
+        # Every variable is in the posterior: no default std is used.
+        step.reset(posterior, default_std=1.0, seed=int(rng.integers(2**31)))
+
+    run.rewind = rewind
     _call(run.callbacks, "on_run_begin", run)
     try:
         for epoch in range(1, run.max_epochs + 1):
@@ -574,6 +599,16 @@ def warn_if_not_converged(run, *, max_iter, learning_rate_init, prefix=""):
             f"the posterior of epoch {run.best_epoch}. Lower "
             f"learning_rate_init (now {learning_rate_init}) or "
             "standardise the inputs (e.g. StandardScaler in a Pipeline).",
+            ConvergenceWarning,
+        )
+    elif run.rewinds:
+        epochs = ", ".join(map(str, run.rewinds))
+        warnings.warn(
+            f"{prefix}The loss ran away at learning_rate_init={learning_rate_init} "
+            f"(after epochs {epochs}); each time the fit went back to its best "
+            f"posterior and went on at a fifth of the step size, down to "
+            f"{run.learning_rate:g}. Lower learning_rate_init or standardise "
+            "the inputs (e.g. StandardScaler in a Pipeline).",
             ConvergenceWarning,
         )
     elif n_epochs == max_iter and not run.reached_plateau:

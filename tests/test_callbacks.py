@@ -32,6 +32,8 @@ def _start(callbacks, *, learning_rate=0.01, window=1, verbose=False, max_epochs
     )
     run.callbacks = list(callbacks)
     run.read_posterior = lambda: {"epoch": run.epoch}
+    run.rewound_to = []
+    run.rewind = run.rewound_to.append
     for callback in run.callbacks:
         callback.on_run_begin(run)
     return run
@@ -120,20 +122,64 @@ def test_the_posterior_of_the_best_smoothed_loss_is_kept(window, best_epoch):
     assert not any(_epochs(run, [10.0, 5.0, 3.0, 3.2, 4.0, 4.5, 5.0]))
     assert run.best_posterior == {"epoch": best_epoch}
     assert run.best_epoch == best_epoch
+    assert run.rewound_to == []
+
+
+def test_a_runaway_rewinds_to_the_best_posterior_at_a_smaller_step():
+    guard = RunawayGuard(divisor=5.0)
+    run = _start([guard, KeepBest("smoothed_loss")], learning_rate=0.01, window=2)
+    assert not any(_epochs(run, [10.0, 5.0, 3.0, 3.2]))
+    # The median of the last two epochs rises above twice its lowest: the run
+    # goes back to the best posterior (epoch 4's window was the best) and on.
+    assert _epochs(run, [100.0]) == [False]
+    assert run.rewound_to == [{"epoch": 4}]
+    assert run.learning_rate == pytest.approx(0.002)
+    assert guard.n_rewinds == 1
     assert run.runaway is None
-    # Rising above twice the best smoothed loss is a runaway ...
-    assert _epochs(run, [100.0]) == [True]
+    # The window that still holds epoch 5 is not judged again, and the run
+    # goes on from the rewound posterior.
+    assert not any(_epochs(run, [3.1, 3.0, 2.9]))
+    assert run.best_epoch == 8
+    assert guard.n_rewinds == 1
+
+
+def test_a_runaway_stops_the_run_when_the_step_cannot_shrink_further():
+    run = _start(
+        [RunawayGuard(minimum=1e-3), KeepBest("smoothed_loss")], learning_rate=4e-3
+    )
+    # 4e-3 / 5 would be below the minimum of 1e-3.
+    assert _epochs(run, [3.0, 100.0]) == [False, True]
     assert "ran away" in run.runaway
-    # ... which ends the epoch's callbacks: nothing later kept this epoch.
-    assert run.best_epoch == best_epoch
+    assert run.rewound_to == []
+    assert run.best_epoch == 1  # the epoch's callbacks ended at the guard
 
 
-def test_runaway_guard_alone_allows_noise_but_not_a_blow_up():
+def test_a_runaway_before_a_posterior_is_kept_rewinds_to_the_start():
     run = _start([RunawayGuard()], window=1)
     # Up to max(|lowest|, 1) above the lowest loss is noise.
     assert _epochs(run, [0.5, 1.4, 0.4, 1.4]) == [False] * 4
-    assert _epochs(run, [1.5]) == [True]
-    assert re.search(r"rose from 0\.4 \(epoch 3\) to 1\.5 \(epoch 5\)", run.runaway)
+    assert run.rewound_to == []
+    assert _epochs(run, [1.5]) == [False]
+    # The posterior read when the run began.
+    assert run.rewound_to == [{"epoch": 0}]
+    assert run.rewinds == [5]
+
+
+def test_the_runaway_guard_looks_past_one_wild_epoch():
+    run = _start([RunawayGuard(), KeepBest("smoothed_loss")], window=3)
+    # One epoch with a wild draw moves the mean of three by a factor of 300,
+    # their median not at all.
+    assert not any(_epochs(run, [3.0, 2.9, 2.8, 1e3, 2.7]))
+    assert run.rewound_to == []
+
+
+def test_the_guard_recovers_from_a_step_that_is_not_finite():
+    guard = RunawayGuard()
+    run = _start([guard, KeepBest("smoothed_loss")], learning_rate=0.05)
+    _epochs(run, [3.0, 2.0])
+    assert run.recover(run, "the negative ELBO became nan")
+    assert run.rewound_to == [{"epoch": 2}]
+    assert run.learning_rate == pytest.approx(0.01)
 
 
 def test_epoch_log_reports_each_epoch_and_the_time_to_go(capsys):
