@@ -134,7 +134,9 @@ class BaseBayesianNetwork(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
         likelihood = self._likelihood()
-        network = self._describe_network(X.shape[1], likelihood.n_outputs, image_shape)
+        network = self._describe_network(
+            X.shape[1], likelihood.n_network_outputs, image_shape
+        )
         if not reset and network != self._fitted_network:
             raise ValueError(
                 "warm_start and partial_fit can only be used with the architecture "

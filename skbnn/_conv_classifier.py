@@ -3,6 +3,7 @@
 from numbers import Integral
 
 import numpy as np
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseBayesianNetwork
@@ -10,6 +11,7 @@ from ._classifier import BaseBayesianClassifier
 from ._networks import ConvNetwork, check_hidden_layer_sizes
 from ._out_of_core import is_out_of_core
 from ._parameters import fill_doc, set_parameters
+from ._priors import PRIORS
 
 
 def _check_conv_layers(conv_layers):
@@ -139,6 +141,9 @@ class BayesianConvClassifier(BaseBayesianClassifier):
 
     _parameter_constraints: dict = {
         **BaseBayesianNetwork._parameter_constraints,
+        # ARD scales the weights out of each input feature; a kernel is
+        # shared by every pixel.
+        "prior": [StrOptions(set(PRIORS) - {"ard"})],
         "conv_layers": ["array-like"],
         "input_shape": [None, "array-like"],
     }

@@ -21,8 +21,17 @@ def _two_class_probabilities(logits):
     return pt.concatenate([1.0 - positive, positive], axis=-1)
 
 
+def _mean_and_noise_variance(outputs):
+    # The second half of the outputs is the log of each target's noise std
+    # relative to its level; exp(2 log_ratio) is the variance relative to it.
+    n_targets = outputs.shape[-1] // 2
+    mean, log_std = outputs[..., :n_targets], outputs[..., n_targets:]
+    return pt.concatenate([mean, pt.exp(2.0 * log_std)], axis=-1)
+
+
 INVERSE_LINKS = {
     "identity": lambda outputs: outputs,
+    "mean_and_noise_variance": _mean_and_noise_variance,
     "sigmoid": _two_class_probabilities,
     "sigmoid_each": pt.sigmoid,
     "softmax": lambda logits: pt.special.softmax(logits, axis=-1),
@@ -35,8 +44,17 @@ def _categorical_logp(value, logits):
     return pt.sum(pt.where(one_hot, pt.special.log_softmax(logits, axis=-1), 0.0), -1)
 
 
+class _OneOutputPerTarget:
+    """The network has one output per target (``n_outputs`` of them)."""
+
+    @property
+    def n_network_outputs(self):
+        """int: width of the network's output layer."""
+        return self.n_outputs
+
+
 @dataclass(frozen=True)
-class BernoulliLikelihood:
+class BernoulliLikelihood(_OneOutputPerTarget):
     """Binary classification: one logit, ``y`` in {0, 1}."""
 
     n_outputs: int = 1
@@ -52,7 +70,7 @@ class BernoulliLikelihood:
 
 
 @dataclass(frozen=True)
-class MultilabelBernoulliLikelihood:
+class MultilabelBernoulliLikelihood(_OneOutputPerTarget):
     """Multilabel classification: one logit per label, each label in {0, 1}.
 
     The labels are independent Bernoulli variables given the network, as in
@@ -72,7 +90,7 @@ class MultilabelBernoulliLikelihood:
 
 
 @dataclass(frozen=True)
-class CategoricalLikelihood:
+class CategoricalLikelihood(_OneOutputPerTarget):
     """Multiclass classification: one logit per class, ``y`` in {0, ..., k - 1}."""
 
     n_outputs: int
@@ -93,7 +111,7 @@ class CategoricalLikelihood:
 
 
 @dataclass(frozen=True)
-class NormalLikelihood:
+class NormalLikelihood(_OneOutputPerTarget):
     """Regression: ``y ~ Normal(outputs, noise_std)`` with the noise learned.
 
     Parameters
@@ -118,3 +136,44 @@ class NormalLikelihood:
             NOISE_NAME, sigma=self.noise_prior_scale, shape=(self.n_outputs,)
         )
         return pm.Normal("y", mu=outputs, sigma=noise_std, observed=y)
+
+
+@dataclass(frozen=True)
+class HeteroscedasticNormalLikelihood:
+    """Regression: ``y ~ Normal(mean(x), noise_std * exp(log_ratio(x)))``.
+
+    The network has two outputs per target: its mean and the log of the ratio
+    of its noise standard deviation to a learned level ``noise_std``, both
+    functions of the input sharing the hidden layers, under the weight prior;
+    ``noise_std`` has the HalfNormal prior of :class:`NormalLikelihood`.
+    With the ratio's output weights at zero the model is the homoscedastic
+    one, which is where a fit starts.
+
+    Parameters
+    ----------
+    n_outputs : int
+        Number of regression targets.
+    noise_prior_scale : float, default=1.0
+        Scale of the HalfNormal prior on each noise level.
+    """
+
+    n_outputs: int
+    noise_prior_scale: float = 1.0
+    inverse_link: str = "mean_and_noise_variance"
+
+    @property
+    def n_network_outputs(self):
+        """int: width of the network's output layer, a mean and a log ratio each."""
+        return 2 * self.n_outputs
+
+    def target_variable(self, name, dtype):
+        """Symbolic targets: one column per output."""
+        return pt.matrix(name, shape=(None, self.n_outputs), dtype=dtype)
+
+    def observe(self, outputs, y):
+        """Attach the Normal likelihood with input-dependent noise."""
+        noise_std = pm.HalfNormal(
+            NOISE_NAME, sigma=self.noise_prior_scale, shape=(self.n_outputs,)
+        )
+        mean, log_ratio = outputs[:, : self.n_outputs], outputs[:, self.n_outputs :]
+        return pm.Normal("y", mu=mean, sigma=noise_std * pt.exp(log_ratio), observed=y)

@@ -68,7 +68,7 @@ DOCS["activation"] = """\
         ``"logistic"`` saturate there."""
 
 DOCS["prior"] = """\
-    prior : {"normal", "hierarchical", "scale_mixture"}, default="normal"
+    prior : {"normal", "hierarchical", "scale_mixture", "ard"}, default="normal"
         Prior over every weight and bias. ``"normal"`` is
         ``Normal(0, prior_scale)``; ``"hierarchical"`` is ``Normal(0, s)`` with
         one scale ``s ~ HalfNormal(prior_scale)`` per weight tensor and per
@@ -76,7 +76,11 @@ DOCS["prior"] = """\
         ``z ~ Normal(0, 1)``, the mean-field posterior covering ``s`` and
         ``z``); ``"scale_mixture"`` is Bayes by Backprop's
         ``0.5 Normal(0, prior_scale) + 0.5 Normal(0, prior_scale * exp(-6))``
-        (Blundell et al., 2015)."""
+        (Blundell et al., 2015); ``"ard"`` (automatic relevance
+        determination; the MLP estimators only) gives the weights out of
+        each input feature their own learned scale
+        ``s_j ~ HalfNormal(prior_scale)``, and every other parameter the
+        normal prior: features the data do not need shrink to zero together."""
 
 DOCS["prior_scale"] = """\
     prior_scale : float, default=1.0

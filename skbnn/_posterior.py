@@ -170,10 +170,10 @@ class Posterior:
             log_shape = np.shape(self._members[0][log_key][0])
             log_scale = rng.standard_normal((n_draws, *log_shape), dtype=dtype)
             log_scale = log_scale * np.asarray(log_std, dtype=dtype) + log_mean
+            # A scale per tensor (shape (1,)) or, for ARD, per row (n, 1).
+            trailing = [1] * (draws.ndim - 1 - len(log_shape))
             draws *= (
-                np.exp(log_scale)
-                .astype(dtype)
-                .reshape(n_draws, *[1] * (draws.ndim - 1))
+                np.exp(log_scale).astype(dtype).reshape(n_draws, *log_shape, *trailing)
             )
         return draws
 
@@ -226,7 +226,7 @@ class Posterior:
         summaries show where members disagree. The variables are those of the
         PyMC model, on its constrained scale and under its names (each
         weight and bias ``"coef_i"``, ``"intercept_i"``; for
-        ``prior="hierarchical"`` also each tensor's learned scale
+        ``prior="hierarchical"`` (or ``"ard"``) also each tensor's learned scale
         ``"coef_i_scale"`` and its standard-normal part
         ``"coef_i_standardised"``, with ``"coef_i"`` their product; the
         regressor's ``"noise_std"``), drawn jointly from each member's
@@ -276,7 +276,7 @@ class Posterior:
                     scale = drawn(layer_scale_name(name))
                     z = drawn(standardised_name(name))
                     free_draws[name] = z * scale.reshape(
-                        *scale.shape[:2], *[1] * (z.ndim - 2)
+                        *scale.shape, *[1] * (z.ndim - scale.ndim)
                     )
                 else:
                     free_draws[name] = self._draw_free_variable(key, n_draws, rng)

@@ -301,6 +301,20 @@ REGRESSION_STATISTICS = {
 }
 
 
+def _half(outputs, second):
+    # Heteroscedastic outputs: each target's mean, then its noise variance.
+    n_targets = outputs.shape[-1] // 2
+    part = outputs[..., n_targets:] if second else outputs[..., :n_targets]
+    return part.astype(np.float64)
+
+
+HETEROSCEDASTIC_STATISTICS = {
+    "mean": lambda outputs: _half(outputs, second=False),
+    "mean_squared": lambda outputs: np.square(_half(outputs, second=False)),
+    "noise_variance": lambda outputs: _half(outputs, second=True),
+}
+
+
 def _variance(second_moment, first_moment):
     # E[x^2] - E[x]^2 can dip below zero by rounding.
     return np.maximum(second_moment - np.square(first_moment), 0.0)
@@ -382,8 +396,9 @@ def regression_uncertainty(expectations, noise_variance, kind):
     ----------
     expectations : dict of str to ndarray
         Posterior expectations of ``REGRESSION_STATISTICS``.
-    noise_variance : ndarray of shape (n_outputs,)
-        Posterior mean of the observation noise variance.
+    noise_variance : ndarray of shape (n_outputs,) or (n_samples, n_outputs)
+        Posterior mean of the observation noise variance, per sample when
+        the noise depends on the input.
     kind : {"std", "epistemic", "aleatoric"}
         ``"std"`` is the total predictive standard deviation; its square is the
         sum of the squares of ``"epistemic"`` (spread of the network's mean

@@ -125,8 +125,51 @@ def scale_mixture_prior(name, shape, scale):
     )
 
 
+# The weights that the ARD prior gives a scale per input feature: the first
+# layer's (one row per feature); the other parameters get the normal prior.
+ARD_WEIGHTS = "coef_0"
+
+
+def ard_prior(name, shape, scale):
+    """Automatic relevance determination on the input layer, normal elsewhere.
+
+    The input layer's weights out of feature ``j`` are ``Normal(0, s_j)`` with
+    one scale ``s_j ~ HalfNormal(scale)`` per input feature, learned from the
+    data, so that features the data do not need shrink to zero together (the
+    prior of MacKay and Neal's Bayesian networks, and the length scales of an
+    ARD kernel's GP). Written ``s_j * z`` with ``z ~ Normal(0, 1)``, as the
+    hierarchical prior. Every other parameter gets :func:`normal_prior`.
+
+    Parameters
+    ----------
+    name : str
+        Name of the weight tensor.
+    shape : tuple of int
+        Its shape; the input layer's is ``(n_features, n_units)``.
+    scale : float or scalar TensorVariable
+        Standard deviation of the HalfNormal hyperprior, and of the normal
+        prior elsewhere.
+
+    Returns
+    -------
+    weights : TensorVariable
+
+    References
+    ----------
+    Neal, "Bayesian Learning for Neural Networks", Springer, 1996, section 1.2.
+    """
+    if name != ARD_WEIGHTS:
+        return normal_prior(name, shape, scale)
+    feature_scale = pm.HalfNormal(
+        layer_scale_name(name), sigma=scale, shape=(shape[0], 1)
+    )
+    standardised = pm.Normal(standardised_name(name), mu=0.0, sigma=1.0, shape=shape)
+    return feature_scale * standardised
+
+
 PRIORS = {
     "normal": normal_prior,
     "hierarchical": hierarchical_prior,
     "scale_mixture": scale_mixture_prior,
+    "ard": ard_prior,
 }

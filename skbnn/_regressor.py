@@ -5,13 +5,16 @@ from numbers import Real
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseBayesianNetwork
-from ._likelihoods import NormalLikelihood
+from ._likelihoods import HeteroscedasticNormalLikelihood, NormalLikelihood
+from ._networks import coef_name, intercept_name
 from ._parameters import fill_doc, set_parameters
+from ._posterior import free_weight_name
 from ._predictive import (
+    HETEROSCEDASTIC_STATISTICS,
     REGRESSION_STATISTICS,
     by_kind,
     regression_uncertainty,
@@ -41,6 +44,17 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
     %(prior)s
 
     %(prior_scale)s
+
+    noise : {"homoscedastic", "heteroscedastic"}, default="homoscedastic"
+        How the observation noise's standard deviation is modelled.
+
+        - ``"homoscedastic"``: one learned noise std per target, the same for
+          every input, under a HalfNormal(``noise_prior_scale``) prior.
+        - ``"heteroscedastic"``: a function of the input, that level times
+          ``exp(r(x))``: the network has a second output per target, ``r``,
+          sharing the hidden layers and the weight prior. ``r``'s output
+          weights start at zero, so that the fit starts from the
+          homoscedastic model.
 
     noise_prior_scale : float, default=1.0
         Scale of the HalfNormal prior on the noise standard deviation of each
@@ -149,11 +163,16 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
 
     _parameter_constraints: dict = {
         **BaseBayesianNetwork._parameter_constraints,
+        "noise": [StrOptions({"homoscedastic", "heteroscedastic"})],
         "noise_prior_scale": [Interval(Real, 0, None, closed="neither")],
         "normalize_y": ["boolean"],
     }
 
-    _statistics = REGRESSION_STATISTICS
+    @property
+    def _statistics(self):
+        if self._heteroscedastic:
+            return HETEROSCEDASTIC_STATISTICS
+        return REGRESSION_STATISTICS
 
     def __init__(
         self,
@@ -162,6 +181,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         *,
         prior="normal",
         prior_scale=1.0,
+        noise="homoscedastic",
         noise_prior_scale=1.0,
         normalize_y=True,
         batch_size="auto",
@@ -195,6 +215,8 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         # a y that may be as long as data read from disk.
         y = y.reshape(y.shape[0], -1)
         if reset:
+            # Prediction reads the noise model fitted, whatever set_params did.
+            self._heteroscedastic = self.noise == "heteroscedastic"
             self.n_outputs_ = y.shape[1]
             self._y_mean = np.zeros(self.n_outputs_)
             self._y_scale = np.ones(self.n_outputs_)
@@ -202,6 +224,11 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
                 self._y_mean = y.mean(axis=0, dtype=np.float64)
                 std = y.std(axis=0, dtype=np.float64)
                 self._y_scale = np.where(std > 0, std, 1.0)
+        elif self._heteroscedastic != (self.noise == "heteroscedastic"):
+            raise ValueError(
+                "warm_start and partial_fit can only be used with the noise of the "
+                f"previous call to fit, got noise={self.noise!r}."
+            )
         elif y.shape[1] != self.n_outputs_:
             raise ValueError(
                 "warm_start and partial_fit can only be used with the number of "
@@ -213,9 +240,43 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         return encoded.astype(DTYPE)
 
     def _likelihood(self):
+        if self._heteroscedastic:
+            return HeteroscedasticNormalLikelihood(
+                n_outputs=self.n_outputs_, noise_prior_scale=self.noise_prior_scale
+            )
         return NormalLikelihood(
             n_outputs=self.n_outputs_, noise_prior_scale=self.noise_prior_scale
         )
+
+    def _noise_variance(self, expectations):
+        """Posterior mean noise variance: per sample, or per target."""
+        level = self.posterior_.noise_variance()
+        if self._heteroscedastic:
+            # The level and the weights are independent under each member's
+            # mean-field Gaussian.
+            return level * expectations["noise_variance"]
+        return level
+
+    def _initial_posterior(self, variable_names):
+        initial = super()._initial_posterior(variable_names)
+        if not self._heteroscedastic:
+            return initial
+
+        def homoscedastic_start(seed):
+            # The noise ratio's output weights start at zero: the fit starts
+            # from the homoscedastic model and lets the noise vary only as far
+            # as the data ask.
+            posterior = initial(seed)
+            last = self._fitted_network.n_weight_layers - 1
+            for name in (coef_name(last), intercept_name(last)):
+                key = free_weight_name(variable_names, name)
+                mean, std = posterior[key]
+                mean = np.array(mean)
+                mean[..., self.n_outputs_ :] = 0.0
+                posterior[key] = (mean, std)
+            return posterior
+
+        return homoscedastic_start
 
     def _validation_score(self, expectations, y, sample_weight):
         return r2_score(y, expectations["mean"], sample_weight=sample_weight)
@@ -228,9 +289,16 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
     def noise_std_(self):
         """ndarray: posterior median of each target's noise std, in y units.
 
-        With several members, the geometric mean of their medians.
+        With several members, the geometric mean of their medians. Only with
+        ``noise="homoscedastic"``: heteroscedastic noise varies with the
+        input, ``predict_uncertainty(X, kind="aleatoric")`` gives it.
         """
         check_is_fitted(self)
+        if self._heteroscedastic:
+            raise AttributeError(
+                "noise_std_ is defined for noise='homoscedastic' only; with "
+                "heteroscedastic noise use predict_uncertainty(X, kind='aleatoric')."
+            )
         return self.posterior_.noise_std() * self._y_scale
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -286,7 +354,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         if not return_std:
             return y_mean
         std = regression_uncertainty(
-            expectations, self.posterior_.noise_variance(), "std"
+            expectations, self._noise_variance(expectations), "std"
         )
         return y_mean, self._in_target_units(std)
 
@@ -315,6 +383,8 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
             Each draw's prediction, in the units of ``y``.
         """
         outputs = self._sample_outputs(X, n_samples, random_state)
+        # Heteroscedastic networks also output the noise; these are the means.
+        outputs = outputs[:, : self.n_outputs_]
         samples = outputs * self._y_scale[:, None] + self._y_mean[:, None]
         return samples[:, 0] if self.n_outputs_ == 1 else samples
 
@@ -345,7 +415,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         """
         kinds = requested_kinds(kind, UNCERTAINTY_KINDS)
         expectations = self._expectations(X)
-        noise_variance = self.posterior_.noise_variance()
+        noise_variance = self._noise_variance(expectations)
         return by_kind(
             kind,
             {

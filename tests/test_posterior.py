@@ -194,3 +194,37 @@ def test_inference_data_draws_repeat_with_the_seed_and_take_var_names():
         reg.posterior_.to_inference_data(0)
     with pytest.raises(TypeError, match="n_draws must be an int"):
         reg.posterior_.to_inference_data(2.5)
+
+
+def _ard_posterior():
+    rng = np.random.default_rng(0)
+    return {
+        "coef_0_standardised": (rng.normal(size=(3, 2)), np.full((3, 2), 0.2)),
+        # One scale per input feature (row): e^-3, e^0, e^1.
+        "coef_0_scale_log__": (np.array([[-3.0], [0.0], [1.0]]), np.full((3, 1), 0.1)),
+    }
+
+
+def test_ard_weights_scale_each_input_row_by_its_own_factor():
+    posterior = Posterior([_ard_posterior()])
+    mean, std = posterior.moments("coef_0")
+    draws = posterior.draw(
+        "coef_0", np.random.default_rng(4), _one_member(200_000), np.float64
+    )
+    assert draws.shape == (200_000, 3, 2)
+    assert_allclose(draws.mean(axis=0), mean, atol=0.02)
+    assert_allclose(draws.std(axis=0), std, rtol=0.02)
+    # The rows' spreads follow their scales.
+    row_spread = np.abs(draws).mean(axis=(0, 2))
+    assert row_spread[0] < 0.1 * row_spread[1] < row_spread[2]
+
+
+def test_inference_data_of_an_ard_fit_holds_a_scale_per_feature():
+    reg = _fitted_regressor(prior="ard", ensemble_size=1)
+    posterior = reg.posterior_.to_inference_data(n_draws=500, random_state=0).posterior
+    scale = np.asarray(posterior["coef_0_scale"])
+    z = np.asarray(posterior["coef_0_standardised"])
+    assert scale.shape == (1, 500, 2, 1)
+    assert_allclose(np.asarray(posterior["coef_0"]), scale * z)
+    # Only the input layer has ARD scales; the others have the normal prior.
+    assert "coef_1_scale" not in posterior.data_vars

@@ -147,3 +147,85 @@ def test_several_kinds_at_once(sine_regressor, sine):
     assert sorted(every) == ["aleatoric", "epistemic", "std"]
     for kind, values in every.items():
         assert_array_equal(values, sine_regressor.predict_uncertainty(X, kind=kind))
+
+
+@pytest.fixture(scope="module")
+def two_noise_levels():
+    """A sine whose noise std is 0.05 left of zero and 0.4 right of it."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(400, 1))
+    noise_std = np.where(X[:, 0] < 0, 0.05, 0.4)
+    y = np.sin(2 * X[:, 0]) + noise_std * rng.normal(size=400)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def heteroscedastic_regressor(two_noise_levels):
+    reg = BayesianMLPRegressor(noise="heteroscedastic", ensemble_size=1, random_state=0)
+    return reg.fit(*two_noise_levels)
+
+
+def test_heteroscedastic_noise_follows_the_input(heteroscedastic_regressor):
+    reg = heteroscedastic_regressor
+    X_left, X_right = np.full((50, 1), -1.0), np.full((50, 1), 1.0)
+    X_left[:, 0] -= np.linspace(0, 0.8, 50)
+    X_right[:, 0] += np.linspace(0, 0.8, 50)
+    left = reg.predict_uncertainty(X_left, kind="aleatoric")
+    right = reg.predict_uncertainty(X_right, kind="aleatoric")
+    assert_allclose(np.median(left), 0.05, rtol=0.5)
+    assert_allclose(np.median(right), 0.4, rtol=0.3)
+    # The total std still decomposes, per sample.
+    kinds = reg.predict_uncertainty(X_right, kind="all")
+    assert_allclose(
+        kinds["std"] ** 2, kinds["epistemic"] ** 2 + kinds["aleatoric"] ** 2
+    )
+    _, std = reg.predict(X_right, return_std=True)
+    assert_allclose(std, kinds["std"])
+    assert reg.sample_y(X_left[:3], n_samples=4).shape == (3, 4)
+
+
+def test_heteroscedastic_noise_beats_one_level_on_held_out_likelihood(
+    heteroscedastic_regressor, two_noise_levels
+):
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-2, 2, size=(2000, 1))
+    y = np.sin(2 * X[:, 0]) + np.where(X[:, 0] < 0, 0.05, 0.4) * rng.normal(size=2000)
+    homoscedastic = BayesianMLPRegressor(ensemble_size=1, random_state=0).fit(
+        *two_noise_levels
+    )
+
+    def log_likelihood(reg):
+        mean, std = reg.predict(X, return_std=True)
+        return np.mean(-np.log(std) - (y - mean) ** 2 / (2 * std**2))
+
+    assert (
+        log_likelihood(heteroscedastic_regressor) > log_likelihood(homoscedastic) + 0.3
+    )
+    # One noise level has no input-dependent attribute to stand for it.
+    assert homoscedastic.noise_std_.shape == (1,)
+    with pytest.raises(AttributeError, match="noise='homoscedastic' only"):
+        heteroscedastic_regressor.noise_std_
+
+
+def test_the_noise_model_cannot_change_on_a_warm_start(two_noise_levels):
+    X, y = two_noise_levels
+    reg = BayesianMLPRegressor(
+        hidden_layer_sizes=(4,), max_iter=2, warm_start=True, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    reg.set_params(noise="heteroscedastic")
+    with pytest.raises(ValueError, match="noise of the previous call to fit"):
+        reg.fit(X, y)
+
+
+def test_ard_shrinks_the_inputs_the_target_does_not_use():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4))
+    y = np.sin(X[:, 0]) + 0.5 * X[:, 1] + 0.1 * rng.normal(size=300)
+    reg = BayesianMLPRegressor(prior="ard", ensemble_size=1, random_state=0).fit(X, y)
+    assert reg.score(X, y) > 0.9
+    # The weights out of the two unused inputs are far smaller.
+    weight_sizes = np.abs(reg.coefs_[0]).sum(axis=1)
+    assert weight_sizes[2:].max() < 0.2 * weight_sizes[:2].min()
