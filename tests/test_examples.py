@@ -73,6 +73,23 @@ def test_regression_intervals_example_covers_the_held_out_targets(tmp_path, caps
     assert _last_json_line(capsys) == figures
 
 
+def test_conformal_example_covers_at_each_level(tmp_path, capsys):
+    pytest.importorskip("mapie")
+    summary = _main("regression_conformal.py")(tmp_path, repeats=1)
+    levels = np.array(summary["levels"])
+    for kind in ("skbnn alone", "MAPIE, absolute", "MAPIE, std-normalised"):
+        coverage, width = (
+            np.array(summary[kind][key]) for key in ("coverage", "width")
+        )
+        assert np.all(np.diff(coverage) >= 0) and np.all(np.diff(width) > 0)
+    # Conformal coverage is at least the level, up to the sampling error of
+    # 111 test rows.
+    for kind in ("MAPIE, absolute", "MAPIE, std-normalised"):
+        assert np.all(np.array(summary[kind]["coverage"]) >= levels - 0.1)
+    _assert_png(tmp_path / "regression_conformal.png")
+    assert _last_json_line(capsys)["levels"] == summary["levels"]
+
+
 def test_digits_shift_example_measures_rotation_and_unfamiliar_images(
     tmp_path, capsys, monkeypatch
 ):

@@ -9,8 +9,9 @@ from sphinx_gallery.scrapers import figure_rst
 
 EXAMPLE_OUTPUT = Path(__file__).parent.parent / "_build" / "example_output"
 # The gallery's examples in the order of its page: those the build runs, on
-# scikit-learn's bundled data, then those that need full MNIST and minutes,
-# shown without being run.
+# scikit-learn's bundled data, then those shown without being run: those that
+# need full MNIST and minutes, and the conformal one (a minute of fits, which
+# the tests run).
 EXAMPLES_RUN = [
     "moons",
     "regression_1d",
@@ -18,7 +19,7 @@ EXAMPLES_RUN = [
     "digits_conv",
     "digits_shift",
 ]
-EXAMPLES_SHOWN = ["mnist_mlp", "mnist_conv", "stream"]
+EXAMPLES_SHOWN = ["regression_conformal", "mnist_mlp", "mnist_conv", "stream"]
 
 # scikit-learn's docstrings, inherited by the estimators (score,
 # set_fit_request, ...), refer to labels and glossary terms of scikit-learn's
