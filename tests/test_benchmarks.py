@@ -26,27 +26,44 @@ def _write_uci_folder(folder, n=120, n_splits=2):
 def test_uci_benchmark_runs_the_protocol(tmp_path, capsys):
     _write_uci_folder(tmp_path / "yacht")
     main = runpy.run_path(str(BENCHMARKS / "bench_uci.py"))["main"]
-    results = main(tmp_path, n_splits=5, datasets=("yacht",))
-    summary = results["yacht"]
-    assert summary["n_splits"] == 2  # as many as the folder has
-    assert summary["rmse"][0] < 0.5  # the noise std is 0.1, the signal's 3
-    assert summary["ll"][0] > -1.0
-    assert 0.8 <= summary["coverage"][0] <= 1.0
+    # One member: the protocol is the point here, not the default's figures.
+    results = main(
+        tmp_path,
+        n_splits=5,
+        datasets=("yacht",),
+        models=("skbnn", "gp"),
+        skbnn_params={"ensemble_size": 1},
+    )
+    for model in ("skbnn", "gp"):
+        summary = results["yacht"][model]
+        assert summary["n_splits"] == 2  # as many as the folder has
+        assert len(summary["ll_by_split"]) == 2
+        assert summary["rmse"][0] < 0.5  # the noise std is 0.1, the signal's 3
+        assert summary["ll"][0] > -1.0
+        assert 0.8 <= summary["coverage"][0] <= 1.0
+    # A linear target: the GP's RMSE is near the noise std.
+    assert results["yacht"]["gp"]["rmse"][0] < 0.2
+    assert results["yacht"]["published"]["ngboost"] == (0.50, -0.20)
     printed = capsys.readouterr().out.strip().splitlines()
-    assert printed[0].startswith("yacht")
-    assert json.loads(printed[-1]) == results
+    assert printed[0] == "yacht (2 splits)"
+    assert printed[1].lstrip().startswith("skbnn")
+    assert "published RMSE / LL" in printed[3] and "ngboost 0.5 / -0.2" in printed[3]
+    assert json.loads(printed[-1]) == json.loads(json.dumps(results))
 
 
 def test_uci_benchmark_runs_the_held_out_data_set(capsys):
     main = runpy.run_path(str(BENCHMARKS / "bench_uci.py"))["main"]
-    results = main(n_splits=1, datasets=("diabetes",))
-    summary = results["diabetes"]
+    results = main(
+        n_splits=1, datasets=("diabetes",), skbnn_params={"ensemble_size": 1}
+    )
+    assert set(results["diabetes"]) == {"skbnn"}  # no published figures
+    summary = results["diabetes"]["skbnn"]
     assert summary["n_splits"] == 1
-    assert "beats_dropout" not in summary  # no published figures to beat
     # Diabetes' target has a std of 77; a linear model's RMSE is about 54.
     assert summary["rmse"][0] < 70
     assert 0.5 <= summary["coverage"][0] <= 1.0
     printed = capsys.readouterr().out.strip().splitlines()
-    assert printed[0].startswith("diabetes  (1 splits): RMSE")
-    assert "dropout" not in printed[0]
+    assert printed[0] == "diabetes (1 splits)"
+    assert printed[1].lstrip().startswith("skbnn    RMSE")
+    assert not any("published" in line for line in printed)
     assert json.loads(printed[-1]) == results
