@@ -161,7 +161,12 @@ def two_noise_levels():
 
 @pytest.fixture(scope="module")
 def heteroscedastic_regressor(two_noise_levels):
-    reg = BayesianMLPRegressor(noise="heteroscedastic", ensemble_size=1, random_state=0)
+    reg = BayesianMLPRegressor(
+        hidden_layer_sizes=(16,),
+        noise="heteroscedastic",
+        ensemble_size=1,
+        random_state=0,
+    )
     return reg.fit(*two_noise_levels)
 
 
@@ -190,9 +195,9 @@ def test_heteroscedastic_noise_beats_one_level_on_held_out_likelihood(
     rng = np.random.default_rng(1)
     X = rng.uniform(-2, 2, size=(2000, 1))
     y = np.sin(2 * X[:, 0]) + np.where(X[:, 0] < 0, 0.05, 0.4) * rng.normal(size=2000)
-    homoscedastic = BayesianMLPRegressor(ensemble_size=1, random_state=0).fit(
-        *two_noise_levels
-    )
+    homoscedastic = BayesianMLPRegressor(
+        hidden_layer_sizes=(16,), ensemble_size=1, random_state=0
+    ).fit(*two_noise_levels)
 
     def log_likelihood(reg):
         mean, std = reg.predict(X, return_std=True)
@@ -224,7 +229,9 @@ def test_ard_shrinks_the_inputs_the_target_does_not_use():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 4))
     y = np.sin(X[:, 0]) + 0.5 * X[:, 1] + 0.1 * rng.normal(size=300)
-    reg = BayesianMLPRegressor(prior="ard", ensemble_size=1, random_state=0).fit(X, y)
+    reg = BayesianMLPRegressor(
+        hidden_layer_sizes=(8,), prior="ard", ensemble_size=1, random_state=0
+    ).fit(X, y)
     assert reg.score(X, y) > 0.9
     # The weights out of the two unused inputs are far smaller.
     weight_sizes = np.abs(reg.coefs_[0]).sum(axis=1)
