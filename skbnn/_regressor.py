@@ -17,6 +17,7 @@ from ._predictive import (
     HETEROSCEDASTIC_STATISTICS,
     REGRESSION_STATISTICS,
     by_kind,
+    draw_members,
     regression_uncertainty,
     requested_kinds,
 )
@@ -250,12 +251,34 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
 
     def _noise_variance(self, expectations):
         """Posterior mean noise variance: per sample, or per target."""
-        level = self.posterior_.noise_variance()
         if self._heteroscedastic:
-            # The level and the weights are independent under each member's
-            # mean-field Gaussian.
-            return level * expectations["noise_variance"]
-        return level
+            return expectations["noise_variance"]
+        return self.posterior_.noise_variance()
+
+    def _iter_draw_outputs(self, X, posterior, n_draws, seed):
+        draw_outputs = super()._iter_draw_outputs(X, posterior, n_draws, seed)
+        if not self._heteroscedastic:
+            yield from draw_outputs
+            return
+        # A draw's noise variance is its member's level squared times
+        # exp(2 r(x)). Under each member's mean-field Gaussian the level is
+        # independent of the weights, so the mean of its square enters; the
+        # draws' members are those that iter_draw_outputs assigned.
+        levels = np.stack(
+            [posterior.member(m).noise_variance() for m in range(posterior.n_members)]
+        )
+        members = draw_members(n_draws, posterior.n_members, seed)
+        n_targets = self.n_outputs_
+        for draws, rows, outputs in draw_outputs:
+            level = levels[members[draws]][:, None, :]
+            yield (
+                draws,
+                rows,
+                np.concatenate(
+                    [outputs[..., :n_targets], outputs[..., n_targets:] * level],
+                    axis=-1,
+                ),
+            )
 
     def _initial_posterior(self, variable_names):
         initial = super()._initial_posterior(variable_names)

@@ -6,7 +6,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
-from skbnn import BayesianMLPRegressor
+from skbnn import BayesianMLPRegressor, Posterior
 
 
 @pytest.fixture(scope="module")
@@ -236,3 +236,35 @@ def test_ard_shrinks_the_inputs_the_target_does_not_use():
     # The weights out of the two unused inputs are far smaller.
     weight_sizes = np.abs(reg.coefs_[0]).sum(axis=1)
     assert weight_sizes[2:].max() < 0.2 * weight_sizes[:2].min()
+
+
+def test_heteroscedastic_noise_of_an_ensemble_pairs_each_member_with_its_level(
+    two_noise_levels,
+):
+    X, y = two_noise_levels
+    reg = BayesianMLPRegressor(
+        hidden_layer_sizes=(8,),
+        noise="heteroscedastic",
+        ensemble_size=1,
+        max_iter=200,
+        n_posterior_draws=4000,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    X_test = np.linspace(-2, 2, 5)[:, None]
+    one_member = reg.predict_uncertainty(X_test, kind="aleatoric")
+    # A second member with e times the noise level and a log ratio lowered by
+    # one: each of its draws has the first member's noise. Pairing each
+    # draw's ratio with the other member's level, or the mixture's mean level
+    # with the mean ratio, would give 2.4 times that variance.
+    first = reg.posterior_.free_variables(0)
+    second = dict(first)
+    mean, std = first["noise_std_log__"]
+    second["noise_std_log__"] = (mean + 1.0, std)
+    mean, std = first["intercept_1"]
+    second["intercept_1"] = (mean - np.array([0.0, 1.0]), std)
+    reg.posterior_ = Posterior([first, second])
+    two_members = reg.predict_uncertainty(X_test, kind="aleatoric")
+    assert_allclose(two_members, one_member, rtol=0.03)
