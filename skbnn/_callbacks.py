@@ -83,15 +83,12 @@ class RunawayGuard(Callback):
     ----------
     lowest : float
         Lowest median loss seen.
-    n_rewinds : int
-        Times the run was put back at its best posterior.
     """
 
     def __init__(self, divisor=ADAPTIVE_DIVISOR, minimum=MIN_ADAPTIVE_LEARNING_RATE):
         self.divisor = divisor
         self.minimum = minimum
         self.lowest = np.inf
-        self.n_rewinds = 0
         self._lowest_epoch = None
         self._watch_from = 1
 
@@ -129,7 +126,6 @@ class RunawayGuard(Callback):
             where = "the initial posterior"
         run.learning_rate = smaller
         run.rewinds.append(run.epoch)
-        self.n_rewinds += 1
         # The first window of epochs wholly after the rewind ends then.
         self._watch_from = run.epoch + run.smoothing_window
         run.log(

@@ -130,16 +130,19 @@ class NormalLikelihood(_OneOutputPerTarget):
         """Symbolic targets: one column per output."""
         return pt.matrix(name, shape=(None, self.n_outputs), dtype=dtype)
 
-    def observe(self, outputs, y):
-        """Attach the Normal likelihood and its noise prior to the model."""
-        noise_std = pm.HalfNormal(
+    def noise_level(self):
+        """Create each target's noise std under its HalfNormal prior."""
+        return pm.HalfNormal(
             NOISE_NAME, sigma=self.noise_prior_scale, shape=(self.n_outputs,)
         )
-        return pm.Normal("y", mu=outputs, sigma=noise_std, observed=y)
+
+    def observe(self, outputs, y):
+        """Attach the Normal likelihood and its noise prior to the model."""
+        return pm.Normal("y", mu=outputs, sigma=self.noise_level(), observed=y)
 
 
 @dataclass(frozen=True)
-class HeteroscedasticNormalLikelihood:
+class HeteroscedasticNormalLikelihood(NormalLikelihood):
     """Regression: ``y ~ Normal(mean(x), noise_std * exp(log_ratio(x)))``.
 
     The network has two outputs per target: its mean and the log of the ratio
@@ -157,8 +160,6 @@ class HeteroscedasticNormalLikelihood:
         Scale of the HalfNormal prior on each noise level.
     """
 
-    n_outputs: int
-    noise_prior_scale: float = 1.0
     inverse_link: str = "mean_and_noise_variance"
 
     @property
@@ -166,14 +167,8 @@ class HeteroscedasticNormalLikelihood:
         """int: width of the network's output layer, a mean and a log ratio each."""
         return 2 * self.n_outputs
 
-    def target_variable(self, name, dtype):
-        """Symbolic targets: one column per output."""
-        return pt.matrix(name, shape=(None, self.n_outputs), dtype=dtype)
-
     def observe(self, outputs, y):
         """Attach the Normal likelihood with input-dependent noise."""
-        noise_std = pm.HalfNormal(
-            NOISE_NAME, sigma=self.noise_prior_scale, shape=(self.n_outputs,)
-        )
         mean, log_ratio = outputs[:, : self.n_outputs], outputs[:, self.n_outputs :]
-        return pm.Normal("y", mu=mean, sigma=noise_std * pt.exp(log_ratio), observed=y)
+        sigma = self.noise_level() * pt.exp(log_ratio)
+        return pm.Normal("y", mu=mean, sigma=sigma, observed=y)

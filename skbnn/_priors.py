@@ -43,6 +43,20 @@ def layer_scale_name(name):
     return f"{name}_scale"
 
 
+def _non_centred(name, shape, scale, scale_shape):
+    """Weights ``s * z``: learned scales ``s ~ HalfNormal(scale)``, ``z ~ N(0, 1)``.
+
+    ``scale_shape`` broadcasts against ``shape``: one scale per tensor, or per
+    row. The free variables are named by :func:`layer_scale_name` and
+    :func:`standardised_name`, which ``skbnn._posterior`` decodes.
+    """
+    learned_scale = pm.HalfNormal(
+        layer_scale_name(name), sigma=scale, shape=scale_shape
+    )
+    standardised = pm.Normal(standardised_name(name), mu=0.0, sigma=1.0, shape=shape)
+    return learned_scale * standardised
+
+
 def hierarchical_prior(name, shape, scale):
     """``Normal(0, s)`` prior whose scale ``s ~ HalfNormal(scale)`` is learned.
 
@@ -70,9 +84,7 @@ def hierarchical_prior(name, shape, scale):
     # Shape (1,) rather than a scalar: with scalar scales PyTensor 2.38's fusion
     # rewrite fails on the ADVI graph and logs an error (it then compiles the
     # graph unfused). The scale broadcasts over the tensor either way.
-    layer_scale = pm.HalfNormal(layer_scale_name(name), sigma=scale, shape=(1,))
-    standardised = pm.Normal(standardised_name(name), mu=0.0, sigma=1.0, shape=shape)
-    return layer_scale * standardised
+    return _non_centred(name, shape, scale, scale_shape=(1,))
 
 
 # Blundell et al. (2015), section 3.3: an equal mixture of a wide and a narrow
@@ -160,11 +172,7 @@ def ard_prior(name, shape, scale):
     """
     if name != ARD_WEIGHTS:
         return normal_prior(name, shape, scale)
-    feature_scale = pm.HalfNormal(
-        layer_scale_name(name), sigma=scale, shape=(shape[0], 1)
-    )
-    standardised = pm.Normal(standardised_name(name), mu=0.0, sigma=1.0, shape=shape)
-    return feature_scale * standardised
+    return _non_centred(name, shape, scale, scale_shape=(shape[0], 1))
 
 
 PRIORS = {

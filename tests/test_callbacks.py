@@ -134,13 +134,13 @@ def test_a_runaway_rewinds_to_the_best_posterior_at_a_smaller_step():
     assert _epochs(run, [100.0]) == [False]
     assert run.rewound_to == [{"epoch": 4}]
     assert run.learning_rate == pytest.approx(0.002)
-    assert guard.n_rewinds == 1
+    assert len(run.rewinds) == 1
     assert run.runaway is None
     # The window that still holds epoch 5 is not judged again, and the run
     # goes on from the rewound posterior.
     assert not any(_epochs(run, [3.1, 3.0, 2.9]))
     assert run.best_epoch == 8
-    assert guard.n_rewinds == 1
+    assert len(run.rewinds) == 1
 
 
 def test_a_runaway_stops_the_run_when_the_step_cannot_shrink_further():
