@@ -1,3 +1,8 @@
+import os
+import shutil
+import tempfile
+
+import jax
 import numpy as np
 import pytest
 from sklearn.datasets import make_moons
@@ -10,6 +15,39 @@ from skbnn._inference import AdviStep, StepCache
 from skbnn._likelihoods import BernoulliLikelihood
 from skbnn._model import build_model
 from skbnn._networks import MLPNetwork
+
+# JAX's persistent compilation cache, in the environment so that the test
+# processes of pytest-xdist and joblib's workers share it.
+JAX_CACHE_SETTINGS = {
+    "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+    "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
+}
+
+
+def pytest_configure(config):
+    # Many tests fit and predict networks of the same shapes in several
+    # processes, and PyTensor's JAX linker compiles each function's XLA
+    # program afresh: with a cache that all the run's processes share, each
+    # program compiles once. The process that starts the run makes the
+    # directory (a user's own cache directory is kept); its workers inherit
+    # it.
+    config.jax_cache = None
+    if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+        config.jax_cache = tempfile.mkdtemp(prefix="skbnn-tests-jax-cache-")
+        os.environ["JAX_COMPILATION_CACHE_DIR"] = config.jax_cache
+    for name, value in JAX_CACHE_SETTINGS.items():
+        os.environ.setdefault(name, value)
+    # JAX read the environment when this module imported it.
+    jax.config.update(
+        "jax_compilation_cache_dir", os.environ["JAX_COMPILATION_CACHE_DIR"]
+    )
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+def pytest_unconfigure(config):
+    if config.jax_cache is not None:
+        shutil.rmtree(config.jax_cache, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
