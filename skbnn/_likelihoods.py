@@ -14,6 +14,13 @@ NOISE_NAME = "noise_std"
 # PyMC infers positive variables such as the noise scale on the log scale, and
 # the mean-field posterior is Gaussian in that unconstrained space.
 NOISE_VALUE_NAME = f"{NOISE_NAME}_log__"
+# The Student-t likelihood's degrees of freedom are 2 plus this variable, so
+# that its noise has a variance; PyMC infers it on the log scale too.
+DF_EXCESS_NAME = "df_excess"
+# Gamma(2, 0.1) on the excess: mean 20 (nearly Normal noise) with room for
+# heavy tails (Juarez and Steel, "Model-based clustering of non-Gaussian
+# panel data based on skew-t distributions", JBES 2010, use it on the df).
+DF_EXCESS_ALPHA, DF_EXCESS_BETA = 2.0, 0.1
 
 
 def _two_class_probabilities(logits):
@@ -138,7 +145,10 @@ class NormalLikelihood(_OneOutputPerTarget):
 
     def observe(self, outputs, y):
         """Attach the Normal likelihood and its noise prior to the model."""
-        return pm.Normal("y", mu=outputs, sigma=self.noise_level(), observed=y)
+        return self._observed(outputs, self.noise_level(), y)
+
+    def _observed(self, mean, scale, y):
+        return pm.Normal("y", mu=mean, sigma=scale, observed=y)
 
 
 @dataclass(frozen=True)
@@ -170,5 +180,44 @@ class HeteroscedasticNormalLikelihood(NormalLikelihood):
     def observe(self, outputs, y):
         """Attach the Normal likelihood with input-dependent noise."""
         mean, log_ratio = outputs[:, : self.n_outputs], outputs[:, self.n_outputs :]
-        sigma = self.noise_level() * pt.exp(log_ratio)
-        return pm.Normal("y", mu=mean, sigma=sigma, observed=y)
+        return self._observed(mean, self.noise_level() * pt.exp(log_ratio), y)
+
+
+class _StudentTObservations:
+    """Student-t noise in place of the Normal: ``y ~ t_nu(mean, scale)``.
+
+    ``nu = 2 + df_excess`` per target, with ``df_excess ~ Gamma(2, 0.1)``:
+    the noise keeps a finite variance, ``scale**2 * nu / (nu - 2)``, and the
+    data decide how heavy its tails are. Outlying rows pull the network's
+    mean less than under Normal noise.
+    """
+
+    def _observed(self, mean, scale, y):
+        df_excess = pm.Gamma(
+            DF_EXCESS_NAME,
+            alpha=DF_EXCESS_ALPHA,
+            beta=DF_EXCESS_BETA,
+            shape=(self.n_outputs,),
+        )
+        return pm.StudentT("y", nu=2.0 + df_excess, mu=mean, sigma=scale, observed=y)
+
+
+@dataclass(frozen=True)
+class StudentTLikelihood(_StudentTObservations, NormalLikelihood):
+    """Regression: ``y ~ StudentT(2 + df_excess, outputs, noise_std)``.
+
+    The noise scale ``noise_std`` has the HalfNormal prior of
+    :class:`NormalLikelihood`; see :class:`_StudentTObservations` for the
+    degrees of freedom.
+    """
+
+
+@dataclass(frozen=True)
+class HeteroscedasticStudentTLikelihood(
+    _StudentTObservations, HeteroscedasticNormalLikelihood
+):
+    """Regression: Student-t noise whose scale depends on the input.
+
+    The scale is that of :class:`HeteroscedasticNormalLikelihood`; the degrees
+    of freedom those of :class:`StudentTLikelihood`.
+    """

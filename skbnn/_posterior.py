@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._arviz import posterior_to_arviz
-from ._likelihoods import NOISE_NAME
+from ._likelihoods import DF_EXCESS_NAME, NOISE_NAME
 from ._priors import layer_scale_name, standardised_name
 
 # PyMC fits a positive variable on the log scale under this suffix.
@@ -188,15 +188,67 @@ class Posterior:
         variance : ndarray of shape (n_outputs,)
             The noise scale is log-normal under each member, so its mean
             square is ``exp(2 m + 2 s^2)`` for log-scale mean ``m`` and std
-            ``s``; the mixture's is the members' average.
+            ``s``. Student-t noise of ``nu = 2 + e`` degrees of freedom has
+            ``nu / (nu - 2) = 1 + 2 / e`` times its scale's square as variance,
+            with ``e`` log-normal and independent of the scale under a member:
+            the mean of ``1 / e`` is ``exp(-m + s^2 / 2)`` for its log-scale
+            ``m`` and ``s``. The mixture's is the members' average.
         """
-        return np.mean(
-            [
-                np.exp(2.0 * mean + 2.0 * np.square(std))
-                for mean, std in self._noise_log_gaussians()
-            ],
-            axis=0,
-        )
+        variances = []
+        for member in self._members:
+            mean, std = member[NOISE_NAME + _LOG_SUFFIX]
+            variance = np.exp(2.0 * mean + 2.0 * np.square(std))
+            if DF_EXCESS_NAME + _LOG_SUFFIX in member:
+                mean, std = member[DF_EXCESS_NAME + _LOG_SUFFIX]
+                variance = variance * (1.0 + 2.0 * np.exp(-mean + np.square(std) / 2))
+            variances.append(variance)
+        return np.mean(variances, axis=0)
+
+    @property
+    def has_student_t_noise(self):
+        """Whether the noise is Student-t (it has degrees of freedom)."""
+        return DF_EXCESS_NAME + _LOG_SUFFIX in self._members[0]
+
+    def noise_df(self):
+        """Posterior median of each output's Student-t degrees of freedom.
+
+        Returns
+        -------
+        df : ndarray of shape (n_outputs,)
+            ``2 + e`` at the median of the log-normal excess ``e``; with
+            several members, at the geometric mean of their medians.
+        """
+        log_medians = [
+            member[DF_EXCESS_NAME + _LOG_SUFFIX][0] for member in self._members
+        ]
+        return 2.0 + np.exp(np.mean(log_medians, axis=0))
+
+    def draw_noise(self, rng, members):
+        """Draw the noise scale, and the degrees of freedom, of each draw.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            Source of the draws.
+        members : ndarray of int of shape (n_draws,)
+            The member each draw comes from.
+
+        Returns
+        -------
+        scale : ndarray of shape (n_draws, n_outputs)
+        df : ndarray of shape (n_draws, n_outputs) or None
+            None for Normal noise.
+        """
+
+        def drawn(key):
+            mean, std = self._moments_of_draws(key, members)
+            shape = (len(members), *np.shape(self._members[0][key][0]))
+            return np.exp(mean + std * rng.standard_normal(shape))
+
+        scale = drawn(NOISE_NAME + _LOG_SUFFIX)
+        if not self.has_student_t_noise:
+            return scale, None
+        return scale, 2.0 + drawn(DF_EXCESS_NAME + _LOG_SUFFIX)
 
     def noise_std(self):
         """Posterior median of each output's noise standard deviation.

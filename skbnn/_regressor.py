@@ -3,13 +3,23 @@
 from numbers import Real
 
 import numpy as np
+from scipy.special import gammaln, logsumexp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+)
 
 from ._base import BaseBayesianNetwork
-from ._likelihoods import HeteroscedasticNormalLikelihood, NormalLikelihood
+from ._likelihoods import (
+    HeteroscedasticNormalLikelihood,
+    HeteroscedasticStudentTLikelihood,
+    NormalLikelihood,
+    StudentTLikelihood,
+)
 from ._networks import coef_name, intercept_name
 from ._parameters import fill_doc, set_parameters
 from ._posterior import free_weight_name
@@ -25,14 +35,38 @@ from ._validation import DTYPE
 
 UNCERTAINTY_KINDS = {"std", "epistemic", "aleatoric"}
 
+# Seeds the noise draws of log_predictive_density apart from the weights'.
+_NOISE_STREAM = 2**32 - 2
+
+LIKELIHOODS = {
+    ("normal", False): NormalLikelihood,
+    ("normal", True): HeteroscedasticNormalLikelihood,
+    ("student_t", False): StudentTLikelihood,
+    ("student_t", True): HeteroscedasticStudentTLikelihood,
+}
+
+
+def _log_density(residual, scale, df):
+    """Log density of Normal (``df`` None) or Student-t noise, elementwise."""
+    z = residual / scale
+    if df is None:
+        return -0.5 * np.log(2 * np.pi) - np.log(scale) - 0.5 * z**2
+    return (
+        gammaln((df + 1) / 2)
+        - gammaln(df / 2)
+        - 0.5 * np.log(df * np.pi)
+        - np.log(scale)
+        - (df + 1) / 2 * np.log1p(z**2 / df)
+    )
+
 
 @fill_doc
 class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
     """Bayesian multi-layer perceptron regressor fitted by minibatch ADVI.
 
-    Every weight and bias has a prior, and each target has a Normal
-    likelihood whose noise standard deviation is learned under a HalfNormal
-    prior. The posterior is approximated by a mean-field Gaussian fitted by
+    Every weight and bias has a prior, and each target has a Student-t (or
+    Normal) likelihood whose noise scale is learned under a HalfNormal prior.
+    The posterior is approximated by a mean-field Gaussian fitted by
     automatic differentiation variational inference (ADVI) on minibatches;
     predictions average the network over posterior draws.
 
@@ -57,9 +91,24 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
           weights start at zero, so that the fit starts from the
           homoscedastic model.
 
+    likelihood : {"student_t", "normal"}, default="student_t"
+        The distribution of the observation noise around the network's mean.
+
+        - ``"student_t"``: Student-t noise of scale ``noise_std`` and
+          ``nu = 2 + e`` degrees of freedom per target, ``e ~ Gamma(2, 0.1)``
+          learned with the weights: heavy tails where the data have outliers
+          or a few rows far noisier than the rest, close to Normal where they
+          have none. Its variance ``noise_std**2 * nu / (nu - 2)`` enters the
+          predictive standard deviation; :meth:`log_predictive_density` gives
+          its density, whose tails a mean and a standard deviation do not
+          describe. The default: on the UCI regression benchmark its test
+          log-likelihood was above the Normal's on three data sets and equal
+          on the fourth.
+        - ``"normal"``: Normal noise of standard deviation ``noise_std``.
+
     noise_prior_scale : float, default=1.0
-        Scale of the HalfNormal prior on the noise standard deviation of each
-        target, in units of the standardised target when ``normalize_y``.
+        Scale of the HalfNormal prior on the noise scale of each target, in
+        units of the standardised target when ``normalize_y``.
 
     normalize_y : bool, default=True
         Standardise each target to zero mean and unit variance before fitting,
@@ -111,9 +160,13 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
     %(dense_moments)s
 
     noise_std_ : ndarray of shape (`n_outputs_`,)
-        Posterior median of each target's noise standard deviation, in the
-        units of ``y``; with several members, the geometric mean of their
-        medians.
+        Posterior median of each target's noise standard deviation (with
+        ``likelihood="student_t"``, of its scale), in the units of ``y``; with
+        several members, the geometric mean of their medians.
+
+    noise_df_ : ndarray of shape (`n_outputs_`,)
+        With ``likelihood="student_t"``: posterior median of each target's
+        degrees of freedom.
 
     %(fit_records)s
 
@@ -165,6 +218,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
     _parameter_constraints: dict = {
         **BaseBayesianNetwork._parameter_constraints,
         "noise": [StrOptions({"homoscedastic", "heteroscedastic"})],
+        "likelihood": [StrOptions({"student_t", "normal"})],
         "noise_prior_scale": [Interval(Real, 0, None, closed="neither")],
         "normalize_y": ["boolean"],
     }
@@ -183,6 +237,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         prior="normal",
         prior_scale=1.0,
         noise="homoscedastic",
+        likelihood="student_t",
         noise_prior_scale=1.0,
         normalize_y=True,
         batch_size="auto",
@@ -218,6 +273,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         if reset:
             # Prediction reads the noise model fitted, whatever set_params did.
             self._heteroscedastic = self.noise == "heteroscedastic"
+            self._noise_distribution = self.likelihood
             self.n_outputs_ = y.shape[1]
             self._y_mean = np.zeros(self.n_outputs_)
             self._y_scale = np.ones(self.n_outputs_)
@@ -230,6 +286,12 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
                 "warm_start and partial_fit can only be used with the noise of the "
                 f"previous call to fit, got noise={self.noise!r}."
             )
+        elif self._noise_distribution != self.likelihood:
+            raise ValueError(
+                "warm_start and partial_fit can only be used with the likelihood "
+                f"of the previous call to fit, {self._noise_distribution!r}, got "
+                f"likelihood={self.likelihood!r}."
+            )
         elif y.shape[1] != self.n_outputs_:
             raise ValueError(
                 "warm_start and partial_fit can only be used with the number of "
@@ -241,11 +303,8 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         return encoded.astype(DTYPE)
 
     def _likelihood(self):
-        if self._heteroscedastic:
-            return HeteroscedasticNormalLikelihood(
-                n_outputs=self.n_outputs_, noise_prior_scale=self.noise_prior_scale
-            )
-        return NormalLikelihood(
+        likelihood = LIKELIHOODS[self._noise_distribution, self._heteroscedastic]
+        return likelihood(
             n_outputs=self.n_outputs_, noise_prior_scale=self.noise_prior_scale
         )
 
@@ -323,6 +382,79 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
                 "heteroscedastic noise use predict_uncertainty(X, kind='aleatoric')."
             )
         return self.posterior_.noise_std() * self._y_scale
+
+    @property
+    def noise_df_(self):
+        """ndarray: posterior median of each target's Student-t degrees of freedom.
+
+        Only with ``likelihood="student_t"``; with several members, at the
+        geometric mean of their medians of the excess over 2.
+        """
+        check_is_fitted(self)
+        if self._noise_distribution != "student_t":
+            raise AttributeError(
+                "noise_df_ is defined for likelihood='student_t' only."
+            )
+        return self.posterior_.noise_df()
+
+    def log_predictive_density(self, X, y):
+        """Log density of the posterior predictive distribution at ``y``.
+
+        The log of the average, over ``n_posterior_draws`` draws of the
+        weights and the noise, of the likelihood of each row's targets: the
+        test log-likelihood of Bayesian regression benchmarks, and the
+        density of heavy-tailed (Student-t) noise, which a Normal with
+        :meth:`predict`'s mean and standard deviation would misstate.
+
+        Parameters
+        ----------
+        X : {array-like, dataframe} of shape (n_samples, n_features)
+            Inputs.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, in the units the model was fitted on.
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+            Each row's log predictive density, its targets jointly.
+        """
+        X = self._validated_input(X)
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y").reshape(
+            len(y), -1
+        )
+        check_consistent_length(X, y)
+        if y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {y.shape[1]} targets, but {type(self).__name__} was "
+                f"fitted with {self.n_outputs_}."
+            )
+        encoded = (y - self._y_mean) / self._y_scale
+        n_draws, seed, posterior = (
+            self.n_posterior_draws,
+            self._prediction_seed,
+            self.posterior_,
+        )
+        members = draw_members(n_draws, posterior.n_members, seed)
+        scale, df = posterior.draw_noise(
+            np.random.default_rng([seed, _NOISE_STREAM]), members
+        )
+        n_targets = self.n_outputs_
+        log_sum = np.full(X.shape[0], -np.inf)
+        # The base class's draws: for heteroscedastic noise, exp(2 r(x)) per
+        # draw, which each draw's own noise level scales here.
+        for draws, rows, outputs in super()._iter_draw_outputs(
+            X, posterior, n_draws, seed
+        ):
+            outputs = outputs.astype(np.float64)
+            draw_scale = scale[draws][:, None, :]
+            if self._heteroscedastic:
+                draw_scale = draw_scale * np.sqrt(outputs[..., n_targets:])
+            draw_df = None if df is None else df[draws][:, None, :]
+            log_density = _log_density(
+                encoded[rows] - outputs[..., :n_targets], draw_scale, draw_df
+            ).sum(axis=-1)
+            log_sum[rows] = np.logaddexp(log_sum[rows], logsumexp(log_density, 0))
+        return log_sum - np.log(n_draws) - np.log(self._y_scale).sum()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):

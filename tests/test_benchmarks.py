@@ -41,6 +41,11 @@ def test_uci_benchmark_runs_the_protocol(tmp_path, capsys):
         assert summary["rmse"][0] < 0.5  # the noise std is 0.1, the signal's 3
         assert summary["ll"][0] > -1.0
         assert 0.8 <= summary["coverage"][0] <= 1.0
+    # The GP's predictive distribution is Normal; skbnn's, a mixture over
+    # posterior draws, is near the Normal of its mean and std.
+    assert results["yacht"]["gp"]["gaussian_ll"] == results["yacht"]["gp"]["ll"]
+    skbnn = results["yacht"]["skbnn"]
+    assert abs(skbnn["gaussian_ll"][0] - skbnn["ll"][0]) < 0.2
     # A linear target: the GP's RMSE is near the noise std.
     assert results["yacht"]["gp"]["rmse"][0] < 0.2
     assert results["yacht"]["published"]["ngboost"] == (0.50, -0.20)
@@ -67,3 +72,16 @@ def test_uci_benchmark_runs_the_held_out_data_set(capsys):
     assert printed[1].lstrip().startswith("skbnn    RMSE")
     assert not any("published" in line for line in printed)
     assert json.loads(printed[-1]) == results
+
+
+def test_posterior_family_probe_fits_each_family(tmp_path, capsys):
+    _write_uci_folder(tmp_path / "yacht")
+    main = runpy.run_path(str(BENCHMARKS / "probe_posterior_family.py"))["main"]
+    for variant in ("mf", "tlr2"):
+        results = main(tmp_path, ["yacht"], [0], variant, 2000, [8])
+        figures = results["yacht"]
+        assert figures["rmse"] < 0.5  # the noise std is 0.1, the signal's 3
+        assert figures["ll_mix"] > -1.0
+        printed = capsys.readouterr().out.strip().splitlines()
+        assert json.loads(printed[-1])["results"] == results
+    assert figures["df_median"] > 2

@@ -11,6 +11,7 @@ from skbnn._likelihoods import (
     BernoulliLikelihood,
     CategoricalLikelihood,
     NormalLikelihood,
+    StudentTLikelihood,
 )
 from skbnn._model import build_model
 from skbnn._networks import MLPNetwork
@@ -75,14 +76,16 @@ def test_hierarchical_weights_are_scale_times_standard_normal():
         (BernoulliLikelihood(), "BernoulliRV"),
         (CategoricalLikelihood(n_outputs=3), "CustomDist"),
         (NormalLikelihood(n_outputs=1), "NormalRV"),
+        (StudentTLikelihood(n_outputs=1), "StudentTRV"),
     ],
 )
 def test_likelihood_is_observed(likelihood, op):
     model = _build(likelihood, units=(3, 4, likelihood.n_outputs))
     (observed,) = model.observed_RVs
     assert op in _op_name(observed)
-    noise = [rv.name for rv in model.free_RVs if rv.name == "noise_std"]
-    assert noise == (["noise_std"] if op == "NormalRV" else [])
+    noise = [rv.name for rv in model.free_RVs if rv.name in ("noise_std", "df_excess")]
+    expected = {"NormalRV": ["noise_std"], "StudentTRV": ["noise_std", "df_excess"]}
+    assert noise == expected.get(op, [])
 
 
 def test_data_enter_the_model_as_inputs_not_constants():

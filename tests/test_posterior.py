@@ -162,6 +162,8 @@ def test_inference_data_holds_every_variable_one_chain_per_member():
         for n in names - {"noise_std"}
         for part in ("scale", "standardised")
     }
+    # The Student-t noise's degrees of freedom, less 2.
+    names.add("df_excess")
     assert set(posterior.data_vars) == names
     coef = np.asarray(posterior["coef_0"])
     assert coef.shape == (2, 4000, 2, 4)

@@ -16,7 +16,11 @@ import pytest
 
 from skbnn._device import device_context
 from skbnn._inference import AdviStep
-from skbnn._likelihoods import CategoricalLikelihood, NormalLikelihood
+from skbnn._likelihoods import (
+    CategoricalLikelihood,
+    NormalLikelihood,
+    StudentTLikelihood,
+)
 from skbnn._model import build_model
 from skbnn._networks import MLPNetwork
 
@@ -50,8 +54,14 @@ def _variational_parameters(step, rng):
         ("normal", CategoricalLikelihood(n_outputs=3)),
         ("hierarchical", CategoricalLikelihood(n_outputs=3)),
         ("normal", NormalLikelihood(n_outputs=1)),
+        ("normal", StudentTLikelihood(n_outputs=1)),
     ],
-    ids=["normal-categorical", "hierarchical-categorical", "normal-regression"],
+    ids=[
+        "normal-categorical",
+        "hierarchical-categorical",
+        "normal-regression",
+        "normal-student_t",
+    ],
 )
 def test_skbnn_step_and_pymc_advi_estimate_the_same_elbo(prior, likelihood):
     rng = np.random.default_rng(0)

@@ -97,6 +97,9 @@ def test_prediction_is_deterministic_and_pure(sine_regressor, sine):
     assert joblib.hash(sine_regressor) == before
 
 
+# With Student-t noise the loss of these clean fits still falls slowly at
+# max_iter; the units are the point here.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("scale", [1e-3, 1e4])
 def test_targets_of_any_scale(scale):
     rng = np.random.default_rng(0)
