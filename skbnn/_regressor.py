@@ -419,9 +419,8 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
             Each row's log predictive density, its targets jointly.
         """
         X = self._validated_input(X)
-        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y").reshape(
-            len(y), -1
-        )
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        y = y.reshape(y.shape[0], -1)
         check_consistent_length(X, y)
         if y.shape[1] != self.n_outputs_:
             raise ValueError(

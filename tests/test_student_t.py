@@ -25,7 +25,7 @@ def _sine_with_outliers(n_samples, seed, outlier_fraction):
 
 @pytest.fixture(scope="module")
 def outlier_fits():
-    X, y = _sine_with_outliers(400, seed=0, outlier_fraction=0.1)
+    X, y = _sine_with_outliers(200, seed=0, outlier_fraction=0.1)
     fits = {
         likelihood: BayesianMLPRegressor(
             hidden_layer_sizes=(16,),
@@ -64,7 +64,7 @@ def test_student_t_beats_normal_on_held_out_density(outlier_fits):
 
 
 def test_clean_data_keep_the_tails_light():
-    X, y = _sine_with_outliers(400, seed=0, outlier_fraction=0.0)
+    X, y = _sine_with_outliers(200, seed=0, outlier_fraction=0.0)
     reg = BayesianMLPRegressor(
         hidden_layer_sizes=(16,),
         likelihood="student_t",
@@ -90,7 +90,7 @@ def test_predictive_density_integrates_to_one(params):
     X = rng.uniform(-2, 2, size=(200, 1))
     y = 10 * np.sin(2 * X[:, 0]) + 1 + rng.normal(size=200)
     reg = BayesianMLPRegressor(
-        hidden_layer_sizes=(8,), max_iter=300, random_state=0, **params
+        hidden_layer_sizes=(8,), max_iter=100, random_state=0, **params
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
