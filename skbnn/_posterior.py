@@ -20,6 +20,8 @@ from ._priors import layer_scale_name, standardised_name
 
 # PyMC fits a positive variable on the log scale under this suffix.
 _LOG_SUFFIX = "_log__"
+_NOISE_KEY = NOISE_NAME + _LOG_SUFFIX
+_DF_EXCESS_KEY = DF_EXCESS_NAME + _LOG_SUFFIX
 
 
 def free_weight_name(variable_names, name):
@@ -177,8 +179,10 @@ class Posterior:
             )
         return draws
 
-    def _noise_log_gaussians(self):
-        return [member[NOISE_NAME + _LOG_SUFFIX] for member in self._members]
+    def _exp_of_mean_log_median(self, key):
+        # The median of a log-normal variable is exp of its log-scale mean;
+        # with several members, the geometric mean of their medians.
+        return np.exp(np.mean([member[key][0] for member in self._members], axis=0))
 
     def noise_variance(self):
         """Posterior mean of the observation noise variance of each output.
@@ -196,10 +200,10 @@ class Posterior:
         """
         variances = []
         for member in self._members:
-            mean, std = member[NOISE_NAME + _LOG_SUFFIX]
+            mean, std = member[_NOISE_KEY]
             variance = np.exp(2.0 * mean + 2.0 * np.square(std))
-            if DF_EXCESS_NAME + _LOG_SUFFIX in member:
-                mean, std = member[DF_EXCESS_NAME + _LOG_SUFFIX]
+            if _DF_EXCESS_KEY in member:
+                mean, std = member[_DF_EXCESS_KEY]
                 variance = variance * (1.0 + 2.0 * np.exp(-mean + np.square(std) / 2))
             variances.append(variance)
         return np.mean(variances, axis=0)
@@ -207,7 +211,7 @@ class Posterior:
     @property
     def has_student_t_noise(self):
         """Whether the noise is Student-t (it has degrees of freedom)."""
-        return DF_EXCESS_NAME + _LOG_SUFFIX in self._members[0]
+        return _DF_EXCESS_KEY in self._members[0]
 
     def noise_df(self):
         """Posterior median of each output's Student-t degrees of freedom.
@@ -218,10 +222,7 @@ class Posterior:
             ``2 + e`` at the median of the log-normal excess ``e``; with
             several members, at the geometric mean of their medians.
         """
-        log_medians = [
-            member[DF_EXCESS_NAME + _LOG_SUFFIX][0] for member in self._members
-        ]
-        return 2.0 + np.exp(np.mean(log_medians, axis=0))
+        return 2.0 + self._exp_of_mean_log_median(_DF_EXCESS_KEY)
 
     def draw_noise(self, rng, members):
         """Draw the noise scale, and the degrees of freedom, of each draw.
@@ -245,10 +246,10 @@ class Posterior:
             shape = (len(members), *np.shape(self._members[0][key][0]))
             return np.exp(mean + std * rng.standard_normal(shape))
 
-        scale = drawn(NOISE_NAME + _LOG_SUFFIX)
+        scale = drawn(_NOISE_KEY)
         if not self.has_student_t_noise:
             return scale, None
-        return scale, 2.0 + drawn(DF_EXCESS_NAME + _LOG_SUFFIX)
+        return scale, 2.0 + drawn(_DF_EXCESS_KEY)
 
     def noise_std(self):
         """Posterior median of each output's noise standard deviation.
@@ -258,8 +259,7 @@ class Posterior:
         std : ndarray of shape (n_outputs,)
             With several members, the geometric mean of their medians.
         """
-        log_medians = [mean for mean, _ in self._noise_log_gaussians()]
-        return np.exp(np.mean(log_medians, axis=0))
+        return self._exp_of_mean_log_median(_NOISE_KEY)
 
     def _draw_free_variable(self, key, n_draws, rng):
         """Draws of a free variable by member, shaped (n_members, n_draws, ...)."""
