@@ -109,6 +109,7 @@ def main(
     batch_size=128,
     n_posterior_draws=100,
     device="cpu",
+    gradient_estimator="weights",
     random_state=0,
 ):
     X, y = load_mnist(data_dir, "train")
@@ -120,6 +121,7 @@ def main(
         learning_rate_init=1e-3,
         max_iter=epochs,
         n_posterior_draws=n_posterior_draws,
+        gradient_estimator=gradient_estimator,
         device=device,
         random_state=random_state,
     )
@@ -156,6 +158,7 @@ def main(
         "n_posterior_draws": n_posterior_draws,
         "epochs": clf.n_iter_,
         "device": device,
+        "gradient_estimator": gradient_estimator,
     }
     print(
         f"skbnn BayesianConvClassifier: accuracy {figures['accuracy']:.2%}, "
@@ -196,6 +199,9 @@ if __name__ == "__main__":
     parser.add_argument("--draws", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--device", choices=["cpu", "gpu", "auto"], default="cpu")
+    parser.add_argument(
+        "--gradient-estimator", choices=["weights", "local"], default="weights"
+    )
     args = parser.parse_args()
     try:
         main(
@@ -205,6 +211,7 @@ if __name__ == "__main__":
             batch_size=args.batch_size,
             n_posterior_draws=args.draws,
             device=args.device,
+            gradient_estimator=args.gradient_estimator,
         )
     except FileNotFoundError as error:
         parser.exit(2, f"error: {error}\n")

@@ -172,6 +172,7 @@ def main(
     baseline=False,
     early_stopping=False,
     device="cpu",
+    gradient_estimator="weights",
     random_state=0,
 ):
     X, y = load_mnist(data_dir, "train")
@@ -186,6 +187,7 @@ def main(
         max_iter=epochs,
         n_posterior_draws=n_posterior_draws,
         early_stopping=early_stopping,
+        gradient_estimator=gradient_estimator,
         device=device,
         random_state=random_state,
     )
@@ -214,6 +216,7 @@ def main(
         n_posterior_draws=n_posterior_draws,
         prior=prior,
         device=device,
+        gradient_estimator=gradient_estimator,
         epochs=clf.n_iter_,
         early_stopping=early_stopping,
     )
@@ -250,6 +253,9 @@ if __name__ == "__main__":
     parser.add_argument("--baseline", action="store_true")
     parser.add_argument("--early-stopping", action="store_true")
     parser.add_argument("--device", choices=["cpu", "gpu", "auto"], default="cpu")
+    parser.add_argument(
+        "--gradient-estimator", choices=["weights", "local"], default="weights"
+    )
     args = parser.parse_args()
     try:
         main(
@@ -262,6 +268,7 @@ if __name__ == "__main__":
             baseline=args.baseline,
             early_stopping=args.early_stopping,
             device=args.device,
+            gradient_estimator=args.gradient_estimator,
         )
     except FileNotFoundError as error:
         parser.exit(2, f"error: {error}\n")

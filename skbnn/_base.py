@@ -156,6 +156,7 @@ class BaseBayesianNetwork(
             self._likelihood(),
             prior=self.prior,
             prior_scale=self.prior_scale,
+            gradient_estimator=self.gradient_estimator,
             dtype=np.dtype(DTYPE).name,
             device=self.device,
             verbose=self.verbose,

@@ -417,6 +417,7 @@ class BayesianMLPClassifier(BaseBayesianClassifier):
         warm_start=False,
         n_init=1,
         ensemble_size=1,
+        gradient_estimator="weights",
         device="cpu",
         random_state=None,
         verbose=False,

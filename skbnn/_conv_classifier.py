@@ -170,6 +170,7 @@ class BayesianConvClassifier(BaseBayesianClassifier):
         warm_start=False,
         n_init=1,
         ensemble_size=1,
+        gradient_estimator="weights",
         device="cpu",
         random_state=None,
         verbose=False,

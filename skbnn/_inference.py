@@ -16,18 +16,35 @@ import time
 from collections.abc import Mapping
 
 import numpy as np
+import pymc as pm
 import pytensor
 import pytensor.tensor as pt
 from pymc.initial_point import make_initial_point_fn
 from pytensor.graph.replace import graph_replace
+from pytensor.tensor.random.basic import NormalRV
 from pytensor.tensor.random.type import RandomType
+
+try:
+    from pytensor.graph.traversal import graph_inputs
+except ImportError:  # PyTensor before 2.32
+    from pytensor.graph.basic import graph_inputs
 
 from ._device import compile_mode, device_context
 from ._model import build_model
+from ._posterior import free_weight_name
+from ._sampled_layers import (
+    GaussianWeights,
+    NoiseSource,
+    SampledOutputLayers,
+    normal_draw,
+)
 
 # Variables with this many entries or more get a vector of variational
 # parameters of their own (see _vector_layout).
 OWN_VECTOR_FROM = 2**14
+
+# How the step estimates the gradient of the ELBO (see AdviStep).
+GRADIENT_ESTIMATORS = ("local", "weights")
 
 # Adam's constants (Kingma and Ba, 2015).
 ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON = 0.9, 0.999, 1e-8
@@ -49,13 +66,7 @@ def _standard_normal(shape, dtype):
     makes every call draw afresh.
     """
     rng = pytensor.shared(np.random.default_rng())
-    try:  # PyTensor 3 hands out the next RNG state when asked to.
-        next_rng, noise = pt.random.normal(
-            size=shape, dtype=dtype, rng=rng, return_next_rng=True
-        )
-    except TypeError:  # PyTensor 2 keeps it as the draw's first output.
-        noise = pt.random.normal(size=shape, dtype=dtype, rng=rng)
-        next_rng = noise.owner.outputs[0]
+    noise, next_rng = normal_draw(rng, shape, dtype)
     return noise, rng, next_rng
 
 
@@ -119,17 +130,109 @@ def _vector_layout(names_and_shapes):
     return layout, sizes
 
 
+def _normal_prior_variables(model):
+    """Names of the free variables with a Normal prior, on their own scale."""
+    return {
+        model.rvs_to_values[rv].name
+        for rv in model.free_RVs
+        if isinstance(rv.owner.op, NormalRV) and model.rvs_to_transforms[rv] is None
+    }
+
+
+def _expected_prior_logp(model, expected, moments, draws):
+    """PyMC's log-prior, in expectation for the variables named ``expected``.
+
+    Under ``z ~ N(m, s^2)`` a ``Normal(mu, sigma)`` log-density has the exact
+    expectation ``log p(m) - s^2 / (2 sigma^2)``; ``mu`` and ``sigma`` (which
+    may depend on other variables), and the other variables, are at their
+    draws.
+    """
+    total = 0.0
+    for rv in model.free_RVs:
+        value = model.rvs_to_values[rv]
+        logp = model.logp(vars=[rv], sum=True, jacobian=True)
+        if value.name in expected:
+            mean, std = moments[value]
+            (sigma,) = model.replace_rvs_by_values([rv.owner.inputs[-1]])
+            curvature = pt.sum(pt.square(std) / (2.0 * pt.square(sigma)))
+            at_mean = {**draws, value: mean}
+            logp = graph_replace(logp - curvature, at_mean, strict=False)
+        else:
+            logp = graph_replace(logp, draws, strict=False)
+        total = total + logp
+    return total
+
+
+def _gaussian_parameters(batch_model, network_weights, moments, draws):
+    """Return the network's parameters as Gaussians given the drawn variables.
+
+    Each parameter is affine in the free variable behind it (the weights
+    themselves, or the standardised weights a drawn scale multiplies), so
+    given the other variables it is Gaussian, with mean its value at the
+    variable's mean and std the slope times the variable's std.
+    """
+    model = batch_model.model
+    names = list(batch_model.params)
+    in_values = model.replace_rvs_by_values([batch_model.params[n] for n in names])
+    values = {value.name: value for value in model.value_vars}
+    by_parameter = {parameter: free for free, parameter in network_weights.items()}
+    gaussians = {}
+    for name, parameter in zip(names, in_values, strict=True):
+        value = values[by_parameter[name]]
+        mean, std = moments[value]
+        slope = pt.abs(pt.grad(parameter.sum(), value))
+        at_mean = {**draws, value: mean}
+        gaussians[name] = GaussianWeights(
+            mean=graph_replace(parameter, at_mean, strict=False),
+            std=graph_replace(slope, at_mean, strict=False) * std,
+        )
+    return gaussians
+
+
+def _sampled_row_logp(batch_model, network_weights, moments, draws, noise):
+    """Each row's log-likelihood, the network's outputs sampled for each row."""
+    model = batch_model.model
+    gaussians = _gaussian_parameters(batch_model, network_weights, moments, draws)
+    outputs = batch_model.network.forward(
+        batch_model.X_batch, gaussians, layers=SampledOutputLayers(noise)
+    )
+    (observed,) = model.observed_RVs
+    row_logp = pm.logp(observed, model.rvs_to_values[observed])
+    # The likelihood as a function of the network's outputs and of the other
+    # variables (noise), the outputs then replaced by the sampled ones.
+    placeholder = batch_model.outputs.type()
+    row_logp = graph_replace(row_logp, {batch_model.outputs: placeholder}, strict=False)
+    if placeholder not in set(graph_inputs([row_logp])):
+        raise RuntimeError("the likelihood does not read the network's outputs")
+    (row_logp,) = model.replace_rvs_by_values([row_logp])
+    return graph_replace(row_logp, {placeholder: outputs, **draws}, strict=False)
+
+
 class AdviStep:
     """One compiled step of minibatch ADVI with Adam, and the state it updates.
 
     The objective is the negative ELBO of a mean-field Gaussian ``q``:
-    ``-(log p(z) + sum_i w_i log p(y_i | z, x_i) + H[q])`` over the rows ``i``
-    of a minibatch, with one reparametrised draw ``z ~ q`` per step and
-    ``H[q]`` the Gaussian entropy (up to a constant). With row weights
-    ``w_i = n_samples / batch_size`` on a minibatch drawn uniformly at random
-    the objective is an unbiased estimate of the full-data one (Hoffman et
-    al., "Stochastic Variational Inference", JMLR 2013); a weight of zero
-    leaves out a padding row.
+    ``-(E_q[log p(z)] + sum_i w_i E_q[log p(y_i | z, x_i)] + H[q])`` over the
+    rows ``i`` of a minibatch, each expectation estimated from one draw per
+    step and ``H[q]`` the Gaussian entropy (up to a constant). With row
+    weights ``w_i = n_samples / batch_size`` on a minibatch drawn uniformly at
+    random the objective is an unbiased estimate of the full-data one
+    (Hoffman et al., "Stochastic Variational Inference", JMLR 2013); a weight
+    of zero leaves out a padding row.
+
+    How the draws are made is the gradient estimator; both estimate the same
+    objective, without bias:
+
+    - ``"weights"``: one reparametrised draw ``z ~ q`` of every variable per
+      step, shared by the minibatch's rows; PyMC's log-density is evaluated
+      at it.
+    - ``"local"``: the network's layers sample their outputs for each row
+      given the Gaussians of their weights (``skbnn._sampled_layers``), and
+      the log-prior of every variable with a Normal prior is its exact
+      expectation under ``q``: PyMC's log-density at the mean plus the
+      Normal's curvature term. Such weights are
+      never drawn; the other variables (prior scales, noise) are, as above.
+      Lower variance, and no draw of millions of weights per step.
 
     Parameters
     ----------
@@ -137,17 +240,25 @@ class AdviStep:
         The model and its symbolic minibatch.
     mode : str
         PyTensor mode that compiles the step.
+    gradient_estimator : {"local", "weights"}, default="weights"
+        How the step draws, as above.
     """
 
-    def __init__(self, batch_model, mode):
+    def __init__(self, batch_model, mode, gradient_estimator="weights"):
+        if gradient_estimator not in GRADIENT_ESTIMATORS:
+            raise ValueError(
+                f"gradient_estimator must be one of {GRADIENT_ESTIMATORS}, got "
+                f"{gradient_estimator!r}."
+            )
         dtype = batch_model.X_batch.dtype
         # Python float constants take floatX; float64 would upcast the step.
         with pytensor.config.change_flags(floatX=dtype):
-            self._compile(batch_model, mode)
+            self._compile(batch_model, mode, gradient_estimator == "local")
         self._mode = mode
         self.dtype = dtype
+        self.gradient_estimator = gradient_estimator
 
-    def _compile(self, batch_model, mode):
+    def _compile(self, batch_model, mode, local):
         model = batch_model.model
         dtype = batch_model.X_batch.dtype
         self._prior_scale = batch_model.prior_scale
@@ -170,42 +281,106 @@ class AdviStep:
             )
             for index, size in enumerate(sizes)
         ]
-        # One draw for all variables: a random draw per variable made up much
-        # of the compiled graph.
-        noise, rng, next_rng = _standard_normal((sum(sizes),), dtype)
-        vector_draws, entropy, offset = [], 0.0, 0
-        for (mean, rho), size in zip(self._vectors, sizes, strict=True):
-            std = pt.softplus(rho)
-            vector_draws.append(mean + std * noise[offset : offset + size])
-            entropy = entropy + pt.log(std).sum()
-            offset += size
         values = {value.name: value for value in model.value_vars}
-        draws = {}
-        for name, index, entries, shape in self._layout:
-            vector = vector_draws[index]
-            if entries.stop - entries.start < sizes[index]:
-                vector = vector[entries]
-            draws[values[name]] = vector.reshape(shape)
-        prior_logp = model.logp(vars=model.free_RVs, sum=True, jacobian=True)
-        (row_logp,) = model.logp(vars=model.observed_RVs, sum=False)
-        if row_logp.ndim > 1:  # one column per regression target
-            row_logp = row_logp.sum(axis=tuple(range(1, row_logp.ndim)))
-        prior_logp, row_logp = graph_replace(
-            [prior_logp, row_logp], draws, strict=False
+        network_weights = (
+            {
+                free_weight_name(values, name): name
+                for name, _, _ in batch_model.network.parameters()
+            }
+            if local
+            else {}
         )
+        expected_prior = _normal_prior_variables(model) if local else set()
+        undrawn = expected_prior & network_weights.keys()
+        drawn_vectors = {
+            index for name, index, _, _ in self._layout if name not in undrawn
+        }
+        # One draw for all drawn variables: a random draw per variable made up
+        # much of the compiled graph.
+        n_drawn = sum(sizes[index] for index in drawn_vectors)
+        updates = {}
+        if n_drawn:
+            noise, rng, next_rng = _standard_normal((n_drawn,), dtype)
+            updates[rng] = next_rng
+        vector_moments, vector_draws, entropy, offset = [], [], 0.0, 0
+        for index, ((mean, rho), size) in enumerate(zip(self._vectors, sizes)):
+            std = pt.softplus(rho)
+            vector_moments.append((mean, std))
+            entropy = entropy + pt.log(std).sum()
+            if index in drawn_vectors:
+                vector_draws.append(mean + std * noise[offset : offset + size])
+                offset += size
+            else:
+                vector_draws.append(None)
+        moments, draws = {}, {}
+        for name, index, entries, shape in self._layout:
+            whole = entries.stop - entries.start == sizes[index]
+            mean, std = (
+                (vector if whole else vector[entries]).reshape(shape)
+                for vector in vector_moments[index]
+            )
+            moments[values[name]] = (mean, std)
+            if name not in undrawn:
+                vector = vector_draws[index]
+                draws[values[name]] = (vector if whole else vector[entries]).reshape(
+                    shape
+                )
         row_weights = pt.vector("row_weights", dtype=dtype)
         learning_rate = pt.scalar("learning_rate", dtype=dtype)
+        if local:
+            prior_logp = _expected_prior_logp(model, expected_prior, moments, draws)
+            noise_source = NoiseSource(dtype)
+            row_logp = _sampled_row_logp(
+                batch_model, network_weights, moments, draws, noise_source
+            )
+            updates.update(noise_source.updates())
+        else:
+            prior_logp = model.logp(vars=model.free_RVs, sum=True, jacobian=True)
+            (row_logp,) = model.logp(vars=model.observed_RVs, sum=False)
+            prior_logp, row_logp = graph_replace(
+                [prior_logp, row_logp], draws, strict=False
+            )
+        if row_logp.ndim > 1:  # one column per regression target
+            row_logp = row_logp.sum(axis=tuple(range(1, row_logp.ndim)))
         loss = -(prior_logp + pt.dot(row_weights, row_logp) + entropy)
         params = [variable for pair in self._vectors for variable in pair]
-        updates = _adam_updates(loss, params, learning_rate)
-        self._adam_state = [var for var in updates if var not in params]
-        updates[rng] = next_rng
+        inputs = [batch_model.X_batch, batch_model.y_batch, row_weights]
+        # What gradient() compiles, on first use.
+        self._gradient_graph = (inputs, loss, params, dict(updates))
+        self._gradient_function = None
+        adam_updates = _adam_updates(loss, params, learning_rate)
+        self._adam_state = [var for var in adam_updates if var not in params]
+        updates.update(adam_updates)
         self._function = pytensor.function(
-            [batch_model.X_batch, batch_model.y_batch, row_weights, learning_rate],
-            loss,
-            updates=updates,
-            mode=mode,
+            [*inputs, learning_rate], loss, updates=updates, mode=mode
         )
+
+    def gradient(self, X_batch, y_batch, row_weights):
+        """Return one draw of the gradient of the negative ELBO estimate.
+
+        The gradient with respect to every vector of variational parameters
+        (means, then the softplus-parametrised stds), as the step follows
+        it, without moving the parameters. Its own draws: the step's are not
+        advanced.
+
+        Returns
+        -------
+        gradients : list of ndarray
+            One per vector: ``[mean_0, rho_0, mean_1, rho_1, ...]``.
+        """
+        if self._gradient_function is None:
+            inputs, loss, params, draw_updates = self._gradient_graph
+            with pytensor.config.change_flags(floatX=self.dtype):
+                self._gradient_function = pytensor.function(
+                    inputs,
+                    pt.grad(loss, params),
+                    updates=draw_updates,
+                    mode=self._mode,
+                )
+        return [
+            np.asarray(grad)
+            for grad in self._gradient_function(X_batch, y_batch, row_weights)
+        ]
 
     @property
     def variable_names(self):
@@ -421,7 +596,17 @@ class StepCache:
 STEP_CACHE = StepCache()
 
 
-def build_step(network, *, prior, prior_scale, likelihood, dtype, mode, verbose):
+def build_step(
+    network,
+    *,
+    prior,
+    prior_scale,
+    likelihood,
+    dtype,
+    mode,
+    verbose,
+    gradient_estimator="weights",
+):
     """Build the PyMC model of ``network`` and compile its ADVI step.
 
     Parameters
@@ -441,6 +626,8 @@ def build_step(network, *, prior, prior_scale, likelihood, dtype, mode, verbose)
     verbose : bool
         Say how long building took: the first fit of an architecture in a
         process pays for it, and JAX compiles on the first step.
+    gradient_estimator : {"local", "weights"}, default="weights"
+        See :class:`AdviStep`.
 
     Returns
     -------
@@ -454,7 +641,7 @@ def build_step(network, *, prior, prior_scale, likelihood, dtype, mode, verbose)
         likelihood=likelihood,
         dtype=dtype,
     )
-    step = AdviStep(batch_model, mode=mode)
+    step = AdviStep(batch_model, mode=mode, gradient_estimator=gradient_estimator)
     if verbose:
         print(
             f"Built the ADVI step in {time.perf_counter() - start:.1f} s; JAX "
@@ -464,11 +651,22 @@ def build_step(network, *, prior, prior_scale, likelihood, dtype, mode, verbose)
 
 
 @contextlib.contextmanager
-def compiled_step(network, likelihood, *, prior, prior_scale, dtype, device, verbose):
+def compiled_step(
+    network,
+    likelihood,
+    *,
+    prior,
+    prior_scale,
+    dtype,
+    device,
+    verbose,
+    gradient_estimator="weights",
+):
     """Lend the cached ADVI step of a model, inside its device's context.
 
     A step is built (see :func:`build_step`) only when none of the same
-    network, prior, likelihood, dtype and device is free in ``STEP_CACHE``;
+    network, prior, likelihood, gradient estimator, dtype and device is free
+    in ``STEP_CACHE``;
     the prior scale is an input of the step, not part of the key.
 
     Yields
@@ -476,7 +674,7 @@ def compiled_step(network, likelihood, *, prior, prior_scale, dtype, device, ver
     step : AdviStep
     """
     with device_context(device) as resolved:
-        key = (network, prior, likelihood, dtype, resolved)
+        key = (network, prior, likelihood, gradient_estimator, dtype, resolved)
 
         def build():
             return build_step(
@@ -487,6 +685,7 @@ def compiled_step(network, likelihood, *, prior, prior_scale, dtype, device, ver
                 dtype=dtype,
                 mode=compile_mode(resolved),
                 verbose=verbose,
+                gradient_estimator=gradient_estimator,
             )
 
         step = STEP_CACHE.borrow(key, build)

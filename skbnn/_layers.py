@@ -2,7 +2,10 @@
 
 Every block broadcasts over leading axes of its parameters, so the same code
 serves the PyMC model (one set of weights) and prediction (a stack of posterior
-draws with a leading draws axis).
+draws with a leading draws axis). The layers with weights are reached through
+a ``layers`` object (:data:`DRAWN_WEIGHTS` here), so that the ADVI step can
+swap in layers that sample their outputs instead of their weights
+(``skbnn._sampled_layers``).
 """
 
 import pytensor.tensor as pt
@@ -36,7 +39,7 @@ def dense(inputs, coef, intercept):
     return pt.matmul(inputs, coef) + pt.expand_dims(intercept, -2)
 
 
-def mlp(inputs, coefs, intercepts, activation):
+def mlp(inputs, coefs, intercepts, activation, layers=None):
     """Multi-layer perceptron with a linear output layer.
 
     Parameters
@@ -49,17 +52,20 @@ def mlp(inputs, coefs, intercepts, activation):
         Biases of each layer, shaped ``(..., n_out)``.
     activation : {"identity", "logistic", "tanh", "relu"}
         Activation of the hidden layers.
+    layers : object, default=None
+        Provides ``dense``; None is :data:`DRAWN_WEIGHTS`.
 
     Returns
     -------
     outputs : TensorVariable of shape (..., n_samples, n_outputs)
         Pre-link outputs (logits or means).
     """
+    layers = DRAWN_WEIGHTS if layers is None else layers
     hidden = ACTIVATIONS[activation]
     outputs = inputs
     n_layers = len(coefs)
     for i, (coef, intercept) in enumerate(zip(coefs, intercepts, strict=True)):
-        outputs = dense(outputs, coef, intercept)
+        outputs = layers.dense(outputs, coef, intercept)
         if i < n_layers - 1:
             outputs = hidden(outputs)
     return outputs
@@ -138,3 +144,18 @@ def max_pool2d(images, pool_height, pool_width):
     for offset in offsets[1:]:
         pooled = pt.maximum(pooled, offset)
     return pooled
+
+
+class DrawnWeightLayers:
+    """The layers with weights, for weights that are tensors.
+
+    A draw of the weights, or a stack of draws with a leading axis, as the
+    model and prediction hold them.
+    """
+
+    dense = staticmethod(dense)
+    conv2d = staticmethod(conv2d)
+    add_channel_bias = staticmethod(add_channel_bias)
+
+
+DRAWN_WEIGHTS = DrawnWeightLayers()

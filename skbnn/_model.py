@@ -31,12 +31,22 @@ class BatchModel:
         Scale of the weight prior. A shared variable rather than a constant,
         so that a refit with another scale (a grid search over it) compiles
         nothing.
+    network : object
+        The architecture description the model was built from.
+    params : dict of str to TensorVariable
+        The network's parameters as the model defines them (random
+        variables, or functions of them).
+    outputs : TensorVariable of shape (batch_size, n_network_outputs)
+        The network's outputs on ``X_batch``, as the likelihood takes them.
     """
 
     model: pm.Model
     X_batch: pt.TensorVariable
     y_batch: pt.TensorVariable
     prior_scale: pytensor.compile.SharedVariable
+    network: object = None
+    params: dict = None
+    outputs: pt.TensorVariable = None
 
 
 def build_model(network, *, prior, prior_scale, likelihood, dtype):
@@ -69,5 +79,6 @@ def build_model(network, *, prior, prior_scale, likelihood, dtype):
             name: make_prior(name, shape, scale)
             for name, shape, _ in network.parameters()
         }
-        likelihood.observe(network.forward(X_batch, params), y_batch)
-    return BatchModel(model, X_batch, y_batch, scale)
+        outputs = network.forward(X_batch, params)
+        likelihood.observe(outputs, y_batch)
+    return BatchModel(model, X_batch, y_batch, scale, network, params, outputs)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from numbers import Integral
 
-from ._layers import ACTIVATIONS, add_channel_bias, conv2d, max_pool2d, mlp
+from ._layers import ACTIVATIONS, DRAWN_WEIGHTS, max_pool2d, mlp
 
 # Side of the square max-pooling window after each convolution.
 POOL_SIZE = 2
@@ -47,13 +47,14 @@ def _dense_parameters(layer_units, first_layer):
     return parameters
 
 
-def _dense_forward(inputs, params, layers, activation):
-    """Apply the dense ``layers`` as a perceptron with a linear output."""
+def _dense_forward(inputs, params, indices, activation, layers):
+    """Apply the dense layers ``indices`` as a perceptron with a linear output."""
     return mlp(
         inputs,
-        [params[coef_name(i)] for i in layers],
-        [params[intercept_name(i)] for i in layers],
+        [params[coef_name(i)] for i in indices],
+        [params[intercept_name(i)] for i in indices],
         activation,
+        layers,
     )
 
 
@@ -96,7 +97,7 @@ class MLPNetwork:
         """
         return _dense_parameters(self.layer_units, first_layer=0)
 
-    def forward(self, inputs, params):
+    def forward(self, inputs, params, layers=DRAWN_WEIGHTS):
         """Pre-link outputs of the network.
 
         Parameters
@@ -105,14 +106,16 @@ class MLPNetwork:
             Network inputs.
         params : dict of str to TensorVariable
             Every parameter named by :meth:`parameters`, optionally with a
-            leading axis of posterior draws.
+            leading axis of posterior draws, or what ``layers`` takes.
+        layers : object, default=DRAWN_WEIGHTS
+            The layers with weights (``dense``; see ``skbnn._layers``).
 
         Returns
         -------
         outputs : TensorVariable of shape (..., n_samples, n_outputs)
         """
         return _dense_forward(
-            inputs, params, range(self.n_weight_layers), self.activation
+            inputs, params, range(self.n_weight_layers), self.activation, layers
         )
 
 
@@ -222,7 +225,7 @@ class ConvNetwork:
         first_dense = len(self.conv_layers)
         return parameters + _dense_parameters(self._dense_layer_units(), first_dense)
 
-    def forward(self, inputs, params):
+    def forward(self, inputs, params, layers=DRAWN_WEIGHTS):
         """Pre-link outputs of the network.
 
         Parameters
@@ -231,7 +234,10 @@ class ConvNetwork:
             Flattened images, ``(height, width, channels)`` in C order.
         params : dict of str to TensorVariable
             Every parameter named by :meth:`parameters`, optionally with a
-            leading axis of posterior draws.
+            leading axis of posterior draws, or what ``layers`` takes.
+        layers : object, default=DRAWN_WEIGHTS
+            The layers with weights (``dense``, ``conv2d`` and
+            ``add_channel_bias``; see ``skbnn._layers``).
 
         Returns
         -------
@@ -242,8 +248,10 @@ class ConvNetwork:
         for layer, shape in enumerate(self.layer_shapes()):
             # Pooling first, then bias and activation: the same numbers, as
             # both are non-decreasing, on a quarter of the values.
-            outputs = max_pool2d(conv2d(outputs, params[coef_name(layer)]), *shape.pool)
-            outputs = hidden(add_channel_bias(outputs, params[intercept_name(layer)]))
+            outputs = layers.conv2d(outputs, params[coef_name(layer)])
+            outputs = max_pool2d(outputs, *shape.pool)
+            bias = params[intercept_name(layer)]
+            outputs = hidden(layers.add_channel_bias(outputs, bias))
         # Flatten each sample's feature maps, keeping any leading draws axis.
         # JAX needs the target shape as constants and input shapes, not shapes
         # derived by broadcasting: the draws come from the first kernel, the
@@ -253,4 +261,4 @@ class ConvNetwork:
         height, width, channels = self.layer_shapes()[-1].output
         outputs = outputs.reshape((*draws, inputs.shape[0], height * width * channels))
         dense_layers = range(len(self.conv_layers), self.n_weight_layers)
-        return _dense_forward(outputs, params, dense_layers, self.activation)
+        return _dense_forward(outputs, params, dense_layers, self.activation, layers)

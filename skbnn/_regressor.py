@@ -147,6 +147,8 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         benchmark two improved the test RMSE and log-likelihood of every data
         set over one, and three gained little more for their time.
 
+    %(gradient_estimator)s
+
     %(device)s
 
     %(random_state)s
@@ -253,6 +255,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         warm_start=False,
         n_init=1,
         ensemble_size=2,
+        gradient_estimator="weights",
         device="cpu",
         random_state=None,
         verbose=False,

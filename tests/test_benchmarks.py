@@ -86,3 +86,21 @@ def test_posterior_family_probe_fits_each_family(tmp_path, capsys):
         printed = capsys.readouterr().out.strip().splitlines()
         assert json.loads(printed[-1])["results"] == results
     assert figures["df_median"] > 2
+
+
+def test_mnist_curve_times_to_accuracy_and_ensemble_points():
+    module = runpy.run_path(str(BENCHMARKS / "bench_mnist.py"))
+    points = [(1, 10.0, 0.97, 0.5), (2, 20.0, 0.981, 0.4), (3, 30.0, 0.979, 0.3)]
+    assert module["seconds_to_reach"](points, 0.98) == 20.0
+    assert module["seconds_to_reach"](points, 0.99) is None
+    y_test = np.array([0, 1])
+    confident = np.array([[0.9, 0.1], [0.2, 0.8]])
+    wrong = np.array([[0.1, 0.9], [0.7, 0.3]])
+    members = [
+        ([(1, 5.0, 1.0, confident)], None),
+        ([(1, 6.0, 0.0, wrong)], None),
+        ([(1, 7.0, 1.0, confident)], None),
+    ]
+    # The ensemble averages its members' probabilities (two of three right
+    # on each image) and counts their seconds together.
+    assert module["_ensemble_points"](members, y_test) == [(1, 18.0, 1.0)]
