@@ -103,12 +103,18 @@ def test_jax_backend_fits_and_predicts(pretend_gpu, blobs):
     assert all(type(value) is np.ndarray for value in clf._stream.states[0])
 
 
+# The device's fit runs and learns; 1,000 epochs show it, unconverged.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_jax_backend_regressor_with_hierarchical_prior(pretend_gpu):
     rng = np.random.default_rng(0)
     X = rng.uniform(-2, 2, (600, 1))
     y = np.sin(2 * X[:, 0]) + 0.1 * rng.normal(size=600)
     reg = BayesianMLPRegressor(
-        prior="hierarchical", device="gpu", ensemble_size=1, random_state=0
+        prior="hierarchical",
+        device="gpu",
+        ensemble_size=1,
+        max_iter=1000,
+        random_state=0,
     )
     assert reg.fit(X, y).score(X, y) > 0.9
 
