@@ -44,9 +44,9 @@ class BatchModel:
     X_batch: pt.TensorVariable
     y_batch: pt.TensorVariable
     prior_scale: pytensor.compile.SharedVariable
-    network: object = None
-    params: dict = None
-    outputs: pt.TensorVariable = None
+    network: object
+    params: dict
+    outputs: pt.TensorVariable
 
 
 def build_model(network, *, prior, prior_scale, likelihood, dtype):

@@ -298,12 +298,13 @@ DOCS["notes"] = """\
     automatic differentiation variational inference (ADVI, Kucukelbir et al.)
     on that log-density rather than calling ``pm.fit``: a mean-field Gaussian
     over the model's free variables in PyMC's unconstrained space, one
-    reparametrised draw per step, its entropy, and Adam. On a minibatch the
-    log-likelihood is scaled by ``n_samples / batch_size`` (what PyMC's
-    ``total_size`` does), so each step follows an unbiased estimate of the
-    gradient of the full-data evidence lower bound (ELBO). skbnn also draws
-    the posterior networks at prediction and averages over them. One
-    compiled step serves every fit of the same architecture."""
+    reparametrised draw per step (or, with ``gradient_estimator="local"``,
+    per-row draws of each layer's outputs), its entropy, and Adam. On a
+    minibatch the log-likelihood is scaled by ``n_samples / batch_size``
+    (what PyMC's ``total_size`` does), so each step follows an unbiased
+    estimate of the gradient of the full-data evidence lower bound (ELBO).
+    skbnn also draws the posterior networks at prediction and averages over
+    them. One compiled step serves every fit of the same architecture."""
 
 # The parameters that the classifiers share, after those of their network.
 DOCS["classifier_fit_parameters"] = "\n\n".join(
