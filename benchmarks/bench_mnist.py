@@ -355,19 +355,16 @@ class _TestAccuracy(Callback):
     the model and compiling the step count) and leave out the evaluations.
     """
 
-    def __init__(self, clf, X_test, y_test, n_draws, start):
+    def __init__(self, clf, X_test, y_test, start):
         self.clf, self.X_test, self.y_test = clf, X_test, y_test
-        self.n_draws = n_draws
         self.start = start
         self.points = []
 
     def on_epoch_end(self, run):
         now = time.perf_counter()
-        draws = self.clf.n_posterior_draws
-        self.clf.n_posterior_draws = self.n_draws
+        # With the classifier's own n_posterior_draws and prediction seed.
         posterior = Posterior([run.read_posterior()])
         expectations = self.clf._posterior_expectations(self.X_test, posterior)
-        self.clf.n_posterior_draws = draws
         accuracy = float(np.mean(expectations["proba"].argmax(1) == self.y_test))
         self.points.append((run.epoch, now - self.start, accuracy, run.loss_curve[-1]))
         # The evaluation does not count as fitting time.
@@ -390,7 +387,7 @@ def skbnn_curve(data, *, epochs, learning_rate, estimator, n_draws, prior="norma
         prior=prior,
         random_state=0,
     )
-    recorder = _TestAccuracy(clf, X_test, y_test, n_draws, time.perf_counter())
+    recorder = _TestAccuracy(clf, X_test, y_test, time.perf_counter())
     new_run = clf._new_run
 
     def new_run_with_recorder(*args):
@@ -399,7 +396,6 @@ def skbnn_curve(data, *, epochs, learning_rate, estimator, n_draws, prior="norma
 
     # An instance attribute: the benchmark's hook, not a parameter.
     clf._new_run = new_run_with_recorder
-    recorder.start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y)

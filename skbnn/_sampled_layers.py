@@ -22,7 +22,7 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
-from ._layers import add_channel_bias, conv2d, dense
+from ._layers import conv2d, dense
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,8 @@ class GaussianWeights:
 
     @property
     def ndim(self):
-        """int: dimensions of the weights."""
+        """int: dimensions of the weights, which the networks read."""
         return self.mean.ndim
-
-    @property
-    def shape(self):
-        """The weights' symbolic shape."""
-        return self.mean.shape
 
 
 def normal_draw(rng, shape, dtype):
@@ -94,8 +89,7 @@ class SampledOutputLayers:
 
     Dense layers sample their pre-activations (the local reparameterization
     trick), convolutions perturb their kernel by Flipout, and the channel
-    biases of convolutions are drawn for each row. Weights that are plain
-    tensors (a draw) pass to the layers of ``skbnn._layers``.
+    biases of convolutions are drawn for each row.
 
     Parameters
     ----------
@@ -108,8 +102,6 @@ class SampledOutputLayers:
 
     def dense(self, inputs, coef, intercept):
         """Sample ``inputs @ coef + intercept``, one draw per row."""
-        if not isinstance(coef, GaussianWeights):
-            return dense(inputs, coef, intercept)
         mean = dense(inputs, coef.mean, intercept.mean)
         variance = dense(
             pt.square(inputs), pt.square(coef.std), pt.square(intercept.std)
@@ -118,8 +110,6 @@ class SampledOutputLayers:
 
     def conv2d(self, images, kernel):
         """Convolve ``images`` with a Flipout draw of ``kernel``."""
-        if not isinstance(kernel, GaussianWeights):
-            return conv2d(images, kernel)
         n_samples = images.shape[0]
         channels, filters = kernel.mean.type.shape[-2:]
         perturbation = kernel.std * self.noise.normal(kernel.std.shape)
@@ -130,8 +120,6 @@ class SampledOutputLayers:
 
     def add_channel_bias(self, images, bias):
         """Add a draw of the channel biases, one for each row."""
-        if not isinstance(bias, GaussianWeights):
-            return add_channel_bias(images, bias)
         draws = bias.mean + bias.std * self.noise.normal(
             (images.shape[0], *bias.mean.type.shape)
         )
