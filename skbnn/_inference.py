@@ -130,6 +130,17 @@ def _vector_layout(names_and_shapes):
     return layout, sizes
 
 
+def _variable_in(vector, entries, size, shape):
+    """Return one variable's entries of a symbolic vector, in its shape.
+
+    A variable alone in its vector (of ``size`` entries) is the whole vector,
+    unsliced.
+    """
+    if entries.stop - entries.start < size:
+        vector = vector[entries]
+    return vector.reshape(shape)
+
+
 def _normal_prior_variables(model):
     """Names of the free variables with a Normal prior, on their own scale."""
     return {
@@ -314,16 +325,14 @@ class AdviStep:
                 vector_draws.append(None)
         moments, draws = {}, {}
         for name, index, entries, shape in self._layout:
-            whole = entries.stop - entries.start == sizes[index]
-            mean, std = (
-                (vector if whole else vector[entries]).reshape(shape)
+            size = sizes[index]
+            moments[values[name]] = tuple(
+                _variable_in(vector, entries, size, shape)
                 for vector in vector_moments[index]
             )
-            moments[values[name]] = (mean, std)
             if name not in undrawn:
-                vector = vector_draws[index]
-                draws[values[name]] = (vector if whole else vector[entries]).reshape(
-                    shape
+                draws[values[name]] = _variable_in(
+                    vector_draws[index], entries, size, shape
                 )
         row_weights = pt.vector("row_weights", dtype=dtype)
         learning_rate = pt.scalar("learning_rate", dtype=dtype)
