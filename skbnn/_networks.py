@@ -73,6 +73,10 @@ class MLPNetwork:
     layer_units: tuple
     activation: str
 
+    # Prediction may then sample the first layer's pre-activations from their
+    # Gaussian given the inputs (skbnn._predictive).
+    first_layer_is_dense = True
+
     @property
     def n_features(self):
         """int: width of the input."""
@@ -114,8 +118,30 @@ class MLPNetwork:
         -------
         outputs : TensorVariable of shape (..., n_samples, n_outputs)
         """
+        first = layers.dense(inputs, params[coef_name(0)], params[intercept_name(0)])
+        return self.forward_after_first_layer(first, params, layers)
+
+    def forward_after_first_layer(self, pre_activations, params, layers=DRAWN_WEIGHTS):
+        """Pre-link outputs from the first layer's pre-activations.
+
+        Parameters
+        ----------
+        pre_activations : TensorVariable of shape (..., n_samples, n_units)
+            Outputs of the first affine layer, before its activation.
+        params : dict of str to TensorVariable
+            The parameters of the later layers, as in :meth:`forward`.
+        layers : object, default=DRAWN_WEIGHTS
+            As in :meth:`forward`.
+
+        Returns
+        -------
+        outputs : TensorVariable of shape (..., n_samples, n_outputs)
+        """
+        if self.n_weight_layers == 1:
+            return pre_activations
+        hidden = ACTIVATIONS[self.activation](pre_activations)
         return _dense_forward(
-            inputs, params, range(self.n_weight_layers), self.activation, layers
+            hidden, params, range(1, self.n_weight_layers), self.activation, layers
         )
 
 
@@ -155,6 +181,8 @@ class ConvNetwork:
     conv_layers: tuple
     dense_units: tuple
     activation: str
+
+    first_layer_is_dense = False
 
     @property
     def n_features(self):

@@ -179,6 +179,66 @@ class Posterior:
             )
         return draws
 
+    def has_one_scale_per_tensor(self, name):
+        """Whether the parameter ``name`` is Gaussian given one scale per draw.
+
+        True for weights fitted as a Gaussian themselves, and for the
+        hierarchical prior's ``s * z`` with one scale ``s`` per tensor; False
+        for a scale per row (ARD), under which each draw scales each input
+        by its own factor.
+        """
+        free = self._members[0]
+        key = free_weight_name(free, name)
+        return key == name or np.size(free[_log_scale_name(name)][0]) == 1
+
+    def gaussian_factor(self, name, index):
+        """Mean and std of the Gaussian factor of ``name`` under member ``index``.
+
+        The weights themselves, or the standard-normal part ``z`` of the
+        hierarchical ``s * z``; :meth:`draw_scale` draws ``s``.
+
+        Parameters
+        ----------
+        name : str
+            A network parameter.
+        index : int
+            The member.
+
+        Returns
+        -------
+        mean, std : ndarray
+        """
+        member = self._members[index]
+        return member[free_weight_name(member, name)]
+
+    def draw_scale(self, name, rng, members, dtype):
+        """Draw the one scale of ``name`` per draw (ones where it has none).
+
+        Only for parameters with :meth:`has_one_scale_per_tensor`.
+
+        Parameters
+        ----------
+        name : str
+            A network parameter.
+        rng : numpy.random.Generator
+            Source of the draws.
+        members : ndarray of int of shape (n_draws,)
+            The member each draw comes from.
+        dtype : numpy dtype
+            Float type of the draws.
+
+        Returns
+        -------
+        scales : ndarray of shape (n_draws,)
+        """
+        n_draws = len(members)
+        if free_weight_name(self._members[0], name) == name:
+            return np.ones(n_draws, dtype=dtype)
+        log_mean, log_std = self._moments_of_draws(_log_scale_name(name), members)
+        log_scale = rng.standard_normal(n_draws, dtype=dtype)
+        log_scale = log_scale * np.reshape(log_std, -1) + np.reshape(log_mean, -1)
+        return np.exp(log_scale).astype(dtype)
+
     def _exp_of_mean_log_median(self, key):
         # The median of a log-normal variable is exp of its log-scale mean;
         # with several members, the geometric mean of their medians.

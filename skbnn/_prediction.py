@@ -41,8 +41,13 @@ class PosteriorPredictiveMixin:
             return "cpu"
         return self.device
 
-    def _iter_draw_outputs(self, X, posterior, n_draws, seed):
-        """Yield ``iter_draw_outputs`` inside the prediction's device context."""
+    def _iter_draw_outputs(self, X, posterior, n_draws, seed, joint=False):
+        """Yield ``iter_draw_outputs`` inside the prediction's device context.
+
+        ``joint=False`` (averages over draws, row by row) lets an MLP draw its
+        first layer's pre-activations given each row; ``joint=True`` draws
+        whole networks, for draws of the network's function.
+        """
         with device_context(self._prediction_device()) as device:
             yield from iter_draw_outputs(
                 posterior,
@@ -52,6 +57,7 @@ class PosteriorPredictiveMixin:
                 n_draws=n_draws,
                 seed=seed,
                 mode=compile_mode(device),
+                joint=joint,
             )
 
     def _posterior_expectations(self, X, posterior):
@@ -71,7 +77,9 @@ class PosteriorPredictiveMixin:
         if not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}.")
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-        draw_outputs = self._iter_draw_outputs(X, self.posterior_, n_samples, seed)
+        draw_outputs = self._iter_draw_outputs(
+            X, self.posterior_, n_samples, seed, joint=True
+        )
         outputs = stack_draw_outputs(draw_outputs, X.shape[0], n_samples)
         return np.moveaxis(outputs, 0, -1).astype(np.float64)
 

@@ -2,11 +2,14 @@
 
 Weights are drawn from the mean-field posterior, or from an equal-weight
 mixture of several, in chunks of draws and pushed through one compiled forward
-pass per chunk, vectorised over the draws. The draws depend only on the seed
-and the chunk, never on ``X``. Every call of a compiled forward pass gets a
-block of the same number of rows, the last one padded, so every row goes
-through the same compiled code whatever the other rows are: a matrix product
-compiled for another row count may pick other kernels and round differently.
+pass per chunk, vectorised over the draws. Averages over draws need only each
+row's draws to follow its posterior predictive: an MLP's first layer then
+draws its pre-activations from their Gaussian given the row instead of its
+weights. The draws depend only on the seed and the chunk, never on ``X``.
+Every call of a compiled forward pass gets a block of the same number of
+rows, the last one padded, so every row goes through the same compiled code
+whatever the other rows are: a matrix product compiled for another row count
+may pick other kernels and round differently.
 Each row's draws are then summed in one order whatever its block. Predicting a
 subset of rows, or the rows in another order, therefore gives the same numbers
 to the bit.
@@ -22,6 +25,7 @@ from scipy.special import entr
 from sklearn.utils import gen_batches
 
 from ._likelihoods import INVERSE_LINKS
+from ._networks import coef_name, intercept_name
 
 # Networks with fewer weights than this are evaluated on many draws per call,
 # where call overhead would dominate; larger ones one draw per call, as JAX's
@@ -46,7 +50,7 @@ _MEMBERS_STREAM = 2**32 - 1
 # what drawing a large network's weights costs, and large enough that a large
 # prediction runs as fast as on larger blocks (benchmarks/bench_predict.py).
 _MIN_BLOCK_ROWS = 8
-_MAX_BLOCK_ROWS = 256
+_MAX_BLOCK_ROWS = 512
 
 
 @functools.cache
@@ -60,12 +64,29 @@ def _compiled_forward(network, inverse_link, mode, dtype, n_chunk_draws):
     """
     X = pt.matrix("X", dtype=dtype)
     draws = () if n_chunk_draws is None else (n_chunk_draws,)
-    params = {
-        name: pt.tensor(name, shape=(*draws, *shape), dtype=dtype)
-        for name, shape, _ in network.parameters()
-    }
+    params = _parameter_inputs(network, dtype, draws)
     outputs = INVERSE_LINKS[inverse_link](network.forward(X, params))
-    return pytensor.function([X, *params.values()], outputs, mode=mode)
+    return _trusting(pytensor.function([X, *params.values()], outputs, mode=mode))
+
+
+def _trusting(function):
+    """Make ``function`` take its inputs as given: arrays already on the device.
+
+    The callers build every input with the compiled dtype and shape, so
+    PyTensor's checks, which would copy a device array back to the host,
+    are skipped.
+    """
+    function.trust_input = True
+    return function
+
+
+def _on_device(arrays, mode):
+    """Move ``arrays`` to JAX's device once, for the calls that reuse them."""
+    if mode != "JAX":
+        return arrays
+    import jax
+
+    return [jax.device_put(array) for array in arrays]
 
 
 def _chunk_size(n_draws, n_weights):
@@ -118,7 +139,189 @@ def draw_members(n_draws, n_members, seed):
     return rng.permutation((shares + rng.integers(n_members)) % n_members)
 
 
-def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mode):
+def _parameter_inputs(network, dtype, draws, skip=()):
+    """Symbolic inputs for the parameters of ``network`` not in ``skip``."""
+    return {
+        name: pt.tensor(name, shape=(*draws, *shape), dtype=dtype)
+        for name, shape, _ in network.parameters()
+        if name not in skip
+    }
+
+
+@functools.cache
+def _compiled_first_layer_moments(mode, dtype):
+    """Compile ``X, mean, std -> X @ mean, sqrt(X**2 @ std**2)``.
+
+    The mean and standard deviation of ``X @ W`` for a Gaussian ``W`` with
+    independent entries; each unit's pre-activation is Gaussian given ``X``.
+    """
+    X = pt.matrix("X", dtype=dtype)
+    mean = pt.matrix("mean", dtype=dtype)
+    std = pt.matrix("std", dtype=dtype)
+    outputs = [pt.matmul(X, mean), pt.sqrt(pt.matmul(X**2, std**2))]
+    return _trusting(pytensor.function([X, mean, std], outputs, mode=mode))
+
+
+@functools.cache
+def _compiled_forward_from_moments(
+    network, inverse_link, mode, dtype, n_chunk_draws, moments_per_draw
+):
+    """Compile the forward pass that samples the first layer's pre-activations.
+
+    Inputs are the first layer's pre-activation mean and std without its
+    scale and bias (:func:`_compiled_first_layer_moments`), one standard
+    normal per unit and draw, one scale per draw, then the first layer's bias
+    and every later parameter, each draw's as in :func:`_compiled_forward`.
+    With ``moments_per_draw`` the moments have the draws axis too (a mixture
+    whose members give each draw its own), else they broadcast over it.
+    """
+    draws = () if n_chunk_draws is None else (n_chunk_draws,)
+    moment_draws = draws if moments_per_draw or not draws else (1,)
+    width = network.layer_units[1]
+    mean = pt.tensor("mean", shape=(*moment_draws, None, width), dtype=dtype)
+    std = pt.tensor("std", shape=(*moment_draws, None, width), dtype=dtype)
+    noise = pt.tensor("noise", shape=(*draws, width), dtype=dtype)
+    scale = pt.tensor("scale", shape=draws, dtype=dtype)
+    params = _parameter_inputs(network, dtype, draws, skip={coef_name(0)})
+    first = pt.expand_dims(scale, (-1, -2)) * (mean + std * pt.expand_dims(noise, -2))
+    first = first + pt.expand_dims(params[intercept_name(0)], -2)
+    outputs = INVERSE_LINKS[inverse_link](
+        network.forward_after_first_layer(first, params)
+    )
+    return _trusting(
+        pytensor.function(
+            [mean, std, noise, scale, *params.values()], outputs, mode=mode
+        )
+    )
+
+
+def _padded(rows, n_rows):
+    """``rows`` followed by zero rows up to ``n_rows``."""
+    out = np.empty((n_rows, rows.shape[1]), dtype=rows.dtype)
+    out[: len(rows)] = rows
+    out[len(rows) :] = 0
+    return out
+
+
+class _DrawnWeights:
+    """Every draw is one set of weights, drawn whole, applied to every row."""
+
+    def __init__(self, network, posterior, *, inverse_link, mode, dtype, n_chunk_draws):
+        self._posterior = posterior
+        self._mode = mode
+        self._rows_per_block = None
+        self._names = [name for name, _, _ in network.parameters()]
+        self._dtype = dtype
+        self._over_draws = n_chunk_draws is not None
+        self._forward = _compiled_forward(
+            network, inverse_link, mode, dtype.name, n_chunk_draws
+        )
+
+    def rows_per_pass(self, rows_per_block):
+        # Nothing is kept per row: one pass over every row.
+        return None
+
+    def prepare(self, rows, rows_per_block):
+        # Padded when its turn comes: no copy of X is kept.
+        self._rows_per_block = rows_per_block
+        return rows
+
+    def forward(self, rows, draws, members):
+        # A new block each call: the call before may still be reading its own.
+        return self._forward(_padded(rows, self._rows_per_block), *draws)
+
+    def draw(self, rng, members):
+        draws = [
+            self._posterior.draw(name, rng, members, self._dtype)
+            for name in self._names
+        ]
+        return _on_device(
+            draws if self._over_draws else [draw[0] for draw in draws], self._mode
+        )
+
+
+class _FirstLayerFromMoments:
+    """An MLP whose first layer's pre-activations are drawn given each row.
+
+    For mean-field Gaussian weights ``W`` (or ``s * W`` with one scale ``s``
+    per draw), a row's pre-activations ``x @ W`` are independent Gaussians
+    with mean ``x @ mean`` and variance ``x**2 @ std**2``: two matrix products
+    for all draws instead of one per draw. The standard normals are drawn per
+    unit and draw and shared by the rows, so each row's draws are draws of
+    its posterior predictive, and a row's numbers do not depend on the
+    others; draws of two rows are not draws of one network.
+    """
+
+    # Floats of moments kept at once; the draws are drawn again per pass.
+    _BUDGET = 2**24
+
+    def __init__(self, network, posterior, *, inverse_link, mode, dtype, n_chunk_draws):
+        self._posterior = posterior
+        self._mode = mode
+        self._width = network.layer_units[1]
+        self._names = [
+            name for name, _, _ in network.parameters() if name != coef_name(0)
+        ]
+        self._dtype = dtype
+        self._over_draws = n_chunk_draws is not None
+        self._moments = _compiled_first_layer_moments(mode, dtype.name)
+        self._factors = [
+            [
+                np.asarray(moment, dtype=dtype)
+                for moment in posterior.gaussian_factor(coef_name(0), index)
+            ]
+            for index in range(posterior.n_members)
+        ]
+        self._mixture = posterior.n_members > 1
+        self._forward = _compiled_forward_from_moments(
+            network, inverse_link, mode, dtype.name, n_chunk_draws, self._mixture
+        )
+
+    def rows_per_pass(self, rows_per_block):
+        per_row = 2 * len(self._factors) * self._width
+        return max(1, self._BUDGET // (per_row * rows_per_block)) * rows_per_block
+
+    def prepare(self, rows, rows_per_block):
+        # One member's moments stay on the device for every draw; a mixture's
+        # are stacked, shaped (n_members, n_rows, width), for each draw to
+        # pick its member's.
+        block = _padded(rows, rows_per_block)
+        if not self._mixture:
+            mean, std = self._moments(block, *self._factors[0])
+            return (mean[None], std[None]) if self._over_draws else (mean, std)
+        means, stds = zip(
+            *(self._moments(block, *factor) for factor in self._factors), strict=True
+        )
+        return np.stack(means), np.stack(stds)
+
+    def draw(self, rng, members):
+        noise = rng.standard_normal((len(members), self._width), dtype=self._dtype)
+        scale = self._posterior.draw_scale(coef_name(0), rng, members, self._dtype)
+        draws = [noise, scale] + [
+            self._posterior.draw(name, rng, members, self._dtype)
+            for name in self._names
+        ]
+        return _on_device(
+            draws if self._over_draws else [draw[0] for draw in draws], self._mode
+        )
+
+    def forward(self, moments, draws, members):
+        mean, std = moments
+        if self._mixture:
+            pick = members if self._over_draws else members[0]
+            mean, std = mean[pick], std[pick]
+        return self._forward(mean, std, *draws)
+
+
+def _first_layer_from_moments_applies(network, posterior):
+    return network.first_layer_is_dense and posterior.has_one_scale_per_tensor(
+        coef_name(0)
+    )
+
+
+def iter_draw_outputs(
+    posterior, X, *, network, inverse_link, n_draws, seed, mode, joint=True
+):
     """Yield the network's per-draw outputs on row blocks of ``X``.
 
     Parameters
@@ -138,6 +341,13 @@ def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mod
         Seed of the draws.
     mode : str
         PyTensor compilation mode.
+    joint : bool, default=True
+        True: each draw is one network, drawn from the posterior, applied to
+        every row, so the draws are draws of the network's function. False:
+        each row's draws need only be draws of its own posterior predictive,
+        which is all an average over draws row by row uses; an MLP's first
+        layer then samples its pre-activations given the row
+        (:class:`_FirstLayerFromMoments`).
 
     Yields
     ------
@@ -149,35 +359,54 @@ def iter_draw_outputs(posterior, X, *, network, inverse_link, n_draws, seed, mod
         Outputs for a chunk of draws; every draw appears once per row block.
     """
     dtype = X.dtype
-    parameters = network.parameters()
-    names = [name for name, _, _ in parameters]
-    n_weights = sum(math.prod(shape) for _, shape, _ in parameters)
+    n_weights = sum(math.prod(shape) for _, shape, _ in network.parameters())
     over_draws = n_weights < _VECTORISE_DRAWS_BELOW
     chunk_size = _chunk_size(n_draws, n_weights)
-    forward = _compiled_forward(
-        network, inverse_link, mode, dtype.name, chunk_size if over_draws else None
+    by_moments = not joint and _first_layer_from_moments_applies(network, posterior)
+    plan = (_FirstLayerFromMoments if by_moments else _DrawnWeights)(
+        network,
+        posterior,
+        inverse_link=inverse_link,
+        mode=mode,
+        dtype=dtype,
+        n_chunk_draws=chunk_size if over_draws else None,
     )
     rows_per_block = _rows_per_block(chunk_size * network.activations_per_row)
     n_samples, n_features = X.shape
-    block = np.zeros((rows_per_block, n_features), dtype=dtype)
     members = draw_members(n_draws, posterior.n_members, seed)
-    for chunk, first_draw in enumerate(range(0, n_draws, chunk_size)):
-        # Every chunk samples chunk_size draws, so one compiled function
-        # serves all; the last chunk drops the draws beyond n_draws.
-        draws = slice(first_draw, min(first_draw + chunk_size, n_draws))
-        n_used = draws.stop - draws.start
-        chunk_members = np.zeros(chunk_size, dtype=int)
-        chunk_members[:n_used] = members[draws]
-        rng = np.random.default_rng([seed, chunk])
-        weights = [posterior.draw(name, rng, chunk_members, dtype) for name in names]
-        if not over_draws:
-            weights = [draws_of_name[0] for draws_of_name in weights]
-        for rows in gen_batches(n_samples, rows_per_block):
-            n_rows = rows.stop - rows.start
-            block[:n_rows] = X[rows]
-            block[n_rows:] = 0
-            outputs = np.asarray(forward(block, *weights))[..., :n_rows, :]
-            yield draws, rows, outputs[:n_used] if over_draws else outputs[None]
+    rows_per_pass = plan.rows_per_pass(rows_per_block) or max(n_samples, 1)
+    in_flight = None
+    for pass_rows in gen_batches(n_samples, rows_per_pass):
+        blocks = []
+        for start in range(pass_rows.start, pass_rows.stop, rows_per_block):
+            rows = slice(start, min(start + rows_per_block, pass_rows.stop))
+            blocks.append((rows, plan.prepare(X[rows], rows_per_block)))
+        for chunk, first_draw in enumerate(range(0, n_draws, chunk_size)):
+            # Every chunk samples chunk_size draws, so one compiled function
+            # serves all; the last chunk drops the draws beyond n_draws. The
+            # draws depend on the seed and the chunk only, so every pass
+            # draws the same.
+            draws = slice(first_draw, min(first_draw + chunk_size, n_draws))
+            n_used = draws.stop - draws.start
+            chunk_members = np.zeros(chunk_size, dtype=int)
+            chunk_members[:n_used] = members[draws]
+            drawn = plan.draw(np.random.default_rng([seed, chunk]), chunk_members)
+            for rows, prepared in blocks:
+                # JAX computes a call while Python goes on: the next call is
+                # dispatched (or the next chunk drawn) before this one is read.
+                started = plan.forward(prepared, drawn, chunk_members)
+                if in_flight is not None:
+                    yield _finished(*in_flight, over_draws)
+                in_flight = draws, rows, started
+    if in_flight is not None:
+        yield _finished(*in_flight, over_draws)
+
+
+def _finished(draws, rows, outputs, over_draws):
+    """Wait for a call's outputs; return them as :func:`iter_draw_outputs` does."""
+    outputs = np.asarray(outputs)[..., : rows.stop - rows.start, :]
+    n_used = draws.stop - draws.start
+    return draws, rows, outputs[:n_used] if over_draws else outputs[None]
 
 
 def _sum_over_draws(values):

@@ -317,8 +317,8 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
             return expectations["noise_variance"]
         return self.posterior_.noise_variance()
 
-    def _iter_draw_outputs(self, X, posterior, n_draws, seed):
-        draw_outputs = super()._iter_draw_outputs(X, posterior, n_draws, seed)
+    def _iter_draw_outputs(self, X, posterior, n_draws, seed, joint=False):
+        draw_outputs = super()._iter_draw_outputs(X, posterior, n_draws, seed, joint)
         if not self._heteroscedastic:
             yield from draw_outputs
             return

@@ -151,3 +151,81 @@ def test_one_draw_per_call_agrees_with_draws_vectorised(moons, monkeypatch):
     vectorised = clf.predict_proba(X_test)
     monkeypatch.setattr(predictive, "_VECTORISE_DRAWS_BELOW", 0)
     assert_allclose(clf.predict_proba(X_test), vectorised, rtol=1e-5)
+
+
+def _draw_moments(estimator, X, joint, n_draws):
+    """Mean and std over draws of each row's outputs, by the given path."""
+    outputs = predictive.stack_draw_outputs(
+        estimator._iter_draw_outputs(
+            X, estimator.posterior_, n_draws, seed=3, joint=joint
+        ),
+        X.shape[0],
+        n_draws,
+    ).astype(np.float64)
+    return outputs.mean(axis=0), outputs.std(axis=0)
+
+
+@pytest.mark.parametrize("prior", ["normal", "hierarchical"])
+@pytest.mark.parametrize("per_call", ["draws vectorised", "one draw per call"])
+def test_first_layer_from_its_moments_draws_each_rows_predictive(
+    prior, per_call, monkeypatch
+):
+    # Averages over draws sample an MLP's first layer given each row; whole
+    # networks (joint=True) sample its weights. Row by row the draws must
+    # follow one distribution: their means and spreads agree within Monte
+    # Carlo error, here for a mixture of two members.
+    if per_call == "one draw per call":
+        monkeypatch.setattr(predictive, "_VECTORISE_DRAWS_BELOW", 0)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = np.sin(X[:, 0]) + X[:, 1] * X[:, 2]
+    reg = BayesianMLPRegressor(
+        hidden_layer_sizes=(16,), prior=prior, max_iter=300, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    assert reg.posterior_.n_members == 2
+    X_new = reg._validated_input(3 * rng.normal(size=(25, 3)))
+    n_draws = 4000
+    joint_mean, joint_std = _draw_moments(reg, X_new, True, n_draws)
+    mean, std = _draw_moments(reg, X_new, False, n_draws)
+    z = (mean - joint_mean) / (joint_std * np.sqrt(2 / n_draws))
+    assert np.abs(z).max() < 5
+    assert_allclose(std, joint_std, rtol=0.12)
+    # A wrong variance (the first layer's weights' std left out) is far off.
+    assert joint_std.min() > 0.01
+
+
+def test_first_layer_moments_need_a_dense_first_layer_and_one_scale():
+    from skbnn._networks import ConvNetwork, MLPNetwork
+
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    y = X[:, 0] > 0
+    for prior, applies in [("normal", True), ("hierarchical", True), ("ard", False)]:
+        clf = BayesianMLPClassifier(
+            hidden_layer_sizes=(4,), prior=prior, max_iter=5, random_state=0
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, y)
+        network = clf._fitted_network
+        assert isinstance(network, MLPNetwork)
+        assert (
+            predictive._first_layer_from_moments_applies(network, clf.posterior_)
+            is applies
+        ), prior
+    conv = ConvNetwork((1, 3, 1), ((2, 2),), (2,), "relu")
+    assert not predictive._first_layer_from_moments_applies(conv, clf.posterior_)
+
+
+def test_first_layer_moments_in_several_passes_give_the_same_numbers(
+    fitted_moons_classifier, many_rows, monkeypatch
+):
+    # With little memory for the moments, each block is a pass of its own,
+    # drawing every draw again: the same draws, the same numbers.
+    clf = fitted_moons_classifier
+    whole = clf.predict_proba(many_rows)
+    monkeypatch.setattr(predictive._FirstLayerFromMoments, "_BUDGET", 1)
+    assert_array_equal(clf.predict_proba(many_rows), whole)
+    assert_array_equal(clf.predict_proba(many_rows[5:300]), whole[5:300])
