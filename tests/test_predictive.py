@@ -165,58 +165,64 @@ def _draw_moments(estimator, X, joint, n_draws):
     return outputs.mean(axis=0), outputs.std(axis=0)
 
 
-@pytest.mark.parametrize("prior", ["normal", "hierarchical"])
-@pytest.mark.parametrize("per_call", ["draws vectorised", "one draw per call"])
-def test_first_layer_from_its_moments_draws_each_rows_predictive(
-    prior, per_call, monkeypatch
-):
-    # Averages over draws sample an MLP's first layer given each row; whole
-    # networks (joint=True) sample its weights. Row by row the draws must
-    # follow one distribution: their means and spreads agree within Monte
-    # Carlo error, here for a mixture of two members.
-    if per_call == "one draw per call":
-        monkeypatch.setattr(predictive, "_VECTORISE_DRAWS_BELOW", 0)
+@pytest.fixture(scope="module", params=["normal", "hierarchical"])
+def mixture_regressor(request):
+    # A mixture of two members, each a mean-field Gaussian, on 3 inputs.
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 3))
     y = np.sin(X[:, 0]) + X[:, 1] * X[:, 2]
     reg = BayesianMLPRegressor(
-        hidden_layer_sizes=(16,), prior=prior, max_iter=300, random_state=0
+        hidden_layer_sizes=(16,), prior=request.param, max_iter=100, random_state=0
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         reg.fit(X, y)
     assert reg.posterior_.n_members == 2
-    X_new = reg._validated_input(3 * rng.normal(size=(25, 3)))
-    n_draws = 4000
+    return reg
+
+
+@pytest.mark.parametrize("per_call", ["draws vectorised", "one draw per call"])
+def test_first_layer_from_its_moments_draws_each_rows_predictive(
+    mixture_regressor, per_call, monkeypatch
+):
+    # Averages over draws sample an MLP's first layer given each row; whole
+    # networks (joint=True) sample its weights. Row by row the draws must
+    # follow one distribution: their means and spreads agree within Monte
+    # Carlo error.
+    if per_call == "one draw per call":
+        monkeypatch.setattr(predictive, "_VECTORISE_DRAWS_BELOW", 0)
+    reg = mixture_regressor
+    X_new = reg._validated_input(3 * np.random.default_rng(1).normal(size=(25, 3)))
+    n_draws = 2000
     joint_mean, joint_std = _draw_moments(reg, X_new, True, n_draws)
     mean, std = _draw_moments(reg, X_new, False, n_draws)
     z = (mean - joint_mean) / (joint_std * np.sqrt(2 / n_draws))
     assert np.abs(z).max() < 5
     assert_allclose(std, joint_std, rtol=0.12)
-    # A wrong variance (the first layer's weights' std left out) is far off.
     assert joint_std.min() > 0.01
 
 
 def test_first_layer_moments_need_a_dense_first_layer_and_one_scale():
     from skbnn._networks import ConvNetwork, MLPNetwork
+    from skbnn._posterior import Posterior
+    from skbnn._priors import layer_scale_name, standardised_name
 
-    X = np.random.default_rng(0).normal(size=(60, 3))
-    y = X[:, 0] > 0
-    for prior, applies in [("normal", True), ("hierarchical", True), ("ard", False)]:
-        clf = BayesianMLPClassifier(
-            hidden_layer_sizes=(4,), prior=prior, max_iter=5, random_state=0
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            clf.fit(X, y)
-        network = clf._fitted_network
-        assert isinstance(network, MLPNetwork)
-        assert (
-            predictive._first_layer_from_moments_applies(network, clf.posterior_)
-            is applies
-        ), prior
+    gaussian = (np.zeros((3, 4)), np.ones((3, 4)))
+    normal = Posterior([{"coef_0": gaussian}])
+    log_scale = standardised_name("coef_0"), layer_scale_name("coef_0") + "_log__"
+    per_tensor = Posterior(
+        [{log_scale[0]: gaussian, log_scale[1]: (np.zeros(1), np.ones(1))}]
+    )
+    per_input = Posterior(
+        [{log_scale[0]: gaussian, log_scale[1]: (np.zeros((3, 1)), np.ones((3, 1)))}]
+    )
+    mlp = MLPNetwork((3, 4, 2), "relu")
+    applies = predictive._first_layer_from_moments_applies
+    assert applies(mlp, normal)
+    assert applies(mlp, per_tensor)
+    assert not applies(mlp, per_input)
     conv = ConvNetwork((1, 3, 1), ((2, 2),), (2,), "relu")
-    assert not predictive._first_layer_from_moments_applies(conv, clf.posterior_)
+    assert not applies(conv, normal)
 
 
 def test_first_layer_moments_in_several_passes_give_the_same_numbers(
