@@ -167,17 +167,20 @@ class Posterior:
         draws *= np.asarray(std, dtype=dtype)
         draws += np.asarray(mean, dtype=dtype)
         if key != name:
-            log_key = _log_scale_name(name)
-            log_mean, log_std = self._moments_of_draws(log_key, members)
-            log_shape = np.shape(self._members[0][log_key][0])
-            log_scale = rng.standard_normal((n_draws, *log_shape), dtype=dtype)
-            log_scale = log_scale * np.asarray(log_std, dtype=dtype) + log_mean
+            scales = self._draw_scales(name, rng, members, dtype)
             # A scale per tensor (shape (1,)) or, for ARD, per row (n, 1).
-            trailing = [1] * (draws.ndim - 1 - len(log_shape))
-            draws *= (
-                np.exp(log_scale).astype(dtype).reshape(n_draws, *log_shape, *trailing)
-            )
+            trailing = [1] * (draws.ndim - scales.ndim)
+            draws *= scales.reshape(*scales.shape, *trailing)
         return draws
+
+    def _draw_scales(self, name, rng, members, dtype):
+        """Draws of the learned scale of ``name``, shaped (n_draws, *its shape)."""
+        log_key = _log_scale_name(name)
+        log_mean, log_std = self._moments_of_draws(log_key, members)
+        log_shape = np.shape(self._members[0][log_key][0])
+        log_scale = rng.standard_normal((len(members), *log_shape), dtype=dtype)
+        log_scale = log_scale * np.asarray(log_std, dtype=dtype) + log_mean
+        return np.exp(log_scale).astype(dtype)
 
     def has_one_scale_per_tensor(self, name):
         """Whether the parameter ``name`` is Gaussian given one scale per draw.
@@ -231,13 +234,9 @@ class Posterior:
         -------
         scales : ndarray of shape (n_draws,)
         """
-        n_draws = len(members)
         if free_weight_name(self._members[0], name) == name:
-            return np.ones(n_draws, dtype=dtype)
-        log_mean, log_std = self._moments_of_draws(_log_scale_name(name), members)
-        log_scale = rng.standard_normal(n_draws, dtype=dtype)
-        log_scale = log_scale * np.reshape(log_std, -1) + np.reshape(log_mean, -1)
-        return np.exp(log_scale).astype(dtype)
+            return np.ones(len(members), dtype=dtype)
+        return self._draw_scales(name, rng, members, dtype).reshape(len(members))
 
     def _exp_of_mean_log_median(self, key):
         # The median of a log-normal variable is exp of its log-scale mean;
