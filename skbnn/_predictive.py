@@ -206,10 +206,12 @@ def _padded(rows, n_rows):
 class _DrawnWeights:
     """Every draw is one set of weights, drawn whole, applied to every row."""
 
-    def __init__(self, network, posterior, *, inverse_link, mode, dtype, n_chunk_draws):
+    def __init__(
+        self, network, posterior, *, inverse_link, mode, dtype, n_chunk_draws, block
+    ):
         self._posterior = posterior
         self._mode = mode
-        self._rows_per_block = None
+        self._block = block
         self._names = [name for name, _, _ in network.parameters()]
         self._dtype = dtype
         self._over_draws = n_chunk_draws is not None
@@ -217,18 +219,17 @@ class _DrawnWeights:
             network, inverse_link, mode, dtype.name, n_chunk_draws
         )
 
-    def rows_per_pass(self, rows_per_block):
+    def rows_per_pass(self):
         # Nothing is kept per row: one pass over every row.
         return None
 
-    def prepare(self, rows, rows_per_block):
+    def prepare(self, rows):
         # Padded when its turn comes: no copy of X is kept.
-        self._rows_per_block = rows_per_block
         return rows
 
     def forward(self, rows, draws, members):
         # A new block each call: the call before may still be reading its own.
-        return self._forward(_padded(rows, self._rows_per_block), *draws)
+        return self._forward(_padded(rows, self._block), *draws)
 
     def draw(self, rng, members):
         draws = [
@@ -255,9 +256,12 @@ class _FirstLayerFromMoments:
     # Floats of moments kept at once; the draws are drawn again per pass.
     _BUDGET = 2**24
 
-    def __init__(self, network, posterior, *, inverse_link, mode, dtype, n_chunk_draws):
+    def __init__(
+        self, network, posterior, *, inverse_link, mode, dtype, n_chunk_draws, block
+    ):
         self._posterior = posterior
         self._mode = mode
+        self._block = block
         self._width = network.layer_units[1]
         self._names = [
             name for name, _, _ in network.parameters() if name != coef_name(0)
@@ -277,15 +281,15 @@ class _FirstLayerFromMoments:
             network, inverse_link, mode, dtype.name, n_chunk_draws, self._mixture
         )
 
-    def rows_per_pass(self, rows_per_block):
+    def rows_per_pass(self):
         per_row = 2 * len(self._factors) * self._width
-        return max(1, self._BUDGET // (per_row * rows_per_block)) * rows_per_block
+        return max(1, self._BUDGET // (per_row * self._block)) * self._block
 
-    def prepare(self, rows, rows_per_block):
+    def prepare(self, rows):
         # One member's moments stay on the device for every draw; a mixture's
         # are stacked, shaped (n_members, n_rows, width), for each draw to
         # pick its member's.
-        block = _padded(rows, rows_per_block)
+        block = _padded(rows, self._block)
         if not self._mixture:
             mean, std = self._moments(block, *self._factors[0])
             return (mean[None], std[None]) if self._over_draws else (mean, std)
@@ -362,6 +366,7 @@ def iter_draw_outputs(
     n_weights = sum(math.prod(shape) for _, shape, _ in network.parameters())
     over_draws = n_weights < _VECTORISE_DRAWS_BELOW
     chunk_size = _chunk_size(n_draws, n_weights)
+    rows_per_block = _rows_per_block(chunk_size * network.activations_per_row)
     by_moments = not joint and _first_layer_from_moments_applies(network, posterior)
     plan = (_FirstLayerFromMoments if by_moments else _DrawnWeights)(
         network,
@@ -370,17 +375,17 @@ def iter_draw_outputs(
         mode=mode,
         dtype=dtype,
         n_chunk_draws=chunk_size if over_draws else None,
+        block=rows_per_block,
     )
-    rows_per_block = _rows_per_block(chunk_size * network.activations_per_row)
     n_samples, n_features = X.shape
     members = draw_members(n_draws, posterior.n_members, seed)
-    rows_per_pass = plan.rows_per_pass(rows_per_block) or max(n_samples, 1)
+    rows_per_pass = plan.rows_per_pass() or max(n_samples, 1)
     in_flight = None
     for pass_rows in gen_batches(n_samples, rows_per_pass):
         blocks = []
         for start in range(pass_rows.start, pass_rows.stop, rows_per_block):
             rows = slice(start, min(start + rows_per_block, pass_rows.stop))
-            blocks.append((rows, plan.prepare(X[rows], rows_per_block)))
+            blocks.append((rows, plan.prepare(X[rows])))
         for chunk, first_draw in enumerate(range(0, n_draws, chunk_size)):
             # Every chunk samples chunk_size draws, so one compiled function
             # serves all; the last chunk drops the draws beyond n_draws. The
