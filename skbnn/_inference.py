@@ -357,6 +357,7 @@ class AdviStep:
         # What gradient() compiles, on first use.
         self._gradient_graph = (inputs, loss, params, dict(updates))
         self._gradient_function = None
+        self._seed = 0
         adam_updates = _adam_updates(loss, params, learning_rate)
         self._adam_state = [var for var in adam_updates if var not in params]
         updates.update(adam_updates)
@@ -369,8 +370,9 @@ class AdviStep:
 
         The gradient with respect to every vector of variational parameters
         (means, then the softplus-parametrised stds), as the step follows
-        it, without moving the parameters. Its own draws: the step's are not
-        advanced.
+        it, without moving the parameters. Its own draws, seeded as the
+        step's were by the last :meth:`reset` or :meth:`restore`: the step's
+        are not advanced.
 
         Returns
         -------
@@ -386,6 +388,7 @@ class AdviStep:
                     updates=draw_updates,
                     mode=self._mode,
                 )
+            _seed_draws(self._gradient_function, self._mode, self._seed)
         return [
             np.asarray(grad)
             for grad in self._gradient_function(X_batch, y_batch, row_weights)
@@ -464,14 +467,10 @@ class AdviStep:
         self._reseed(seed)
 
     def _reseed(self, seed):
-        # The JAX linker compiles copies of the RNG shared variables, so the
-        # copies held by the compiled function are the ones to reseed.
-        convert = _rng_converter(self._mode)
-        function = self._function
-        for index, variable in enumerate(function.maker.fgraph.inputs):
-            if isinstance(variable.type, RandomType):
-                rng = np.random.default_rng([seed, index])
-                function.input_storage[index].storage[0] = convert(rng)
+        self._seed = seed
+        for function in (self._function, self._gradient_function):
+            if function is not None:
+                _seed_draws(function, self._mode, seed)
 
     def __call__(self, X_batch, y_batch, row_weights, learning_rate):
         """Take one optimisation step; return the negative ELBO estimate."""
@@ -562,6 +561,16 @@ class PosteriorSnapshot(Mapping):
 
     def __len__(self):
         return len(self._converted())
+
+
+def _seed_draws(function, mode, seed):
+    # The JAX linker compiles copies of the RNG shared variables, so the
+    # copies held by the compiled function are the ones to reseed.
+    convert = _rng_converter(mode)
+    for index, variable in enumerate(function.maker.fgraph.inputs):
+        if isinstance(variable.type, RandomType):
+            rng = np.random.default_rng([seed, index])
+            function.input_storage[index].storage[0] = convert(rng)
 
 
 def _rng_converter(mode):

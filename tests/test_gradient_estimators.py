@@ -62,7 +62,7 @@ def _steps_at_one_posterior(network, prior, likelihood, rng):
     }
     for step in steps.values():
         step.reset(posterior, 0.1, seed=0)
-    return steps
+    return steps, posterior
 
 
 def _data(network, likelihood, rng, n_rows=16):
@@ -74,8 +74,8 @@ def _data(network, likelihood, rng, n_rows=16):
     return X, y, np.full(n_rows, 10.0, dtype=np.float32)
 
 
-def _gradient_draws(step, data):
-    draws = [np.concatenate(step.gradient(*data)) for _ in range(N_DRAWS)]
+def _gradient_draws(step, data, n_draws=N_DRAWS):
+    draws = [np.concatenate(step.gradient(*data)) for _ in range(n_draws)]
     return np.array(draws)
 
 
@@ -86,17 +86,24 @@ def test_local_gradient_agrees_in_expectation_with_weight_sampling(case):
     network, prior, likelihood = CASES[case]
     rng = np.random.default_rng(0)
     with device_context("cpu"):
-        steps = _steps_at_one_posterior(network, prior, likelihood, rng)
+        steps, posterior = _steps_at_one_posterior(network, prior, likelihood, rng)
         data = _data(network, likelihood, rng)
         draws = {name: _gradient_draws(step, data) for name, step in steps.items()}
+        # The draws are the seed's: the same seed draws them again.
+        steps["local"].reset(posterior, 0.1, seed=0)
+        redrawn = _gradient_draws(steps["local"], data, n_draws=1)
+    np.testing.assert_array_equal(redrawn, draws["local"][:1])
     means = {name: d.mean(axis=0) for name, d in draws.items()}
     errors = {name: d.std(axis=0) / np.sqrt(N_DRAWS) for name, d in draws.items()}
     z = (means["local"] - means["weights"]) / np.hypot(
         errors["local"], errors["weights"]
     )
     # Standard normal scores if both estimate the same gradient: their mean
-    # square is near 1 (a wrong term puts it in the tens or hundreds).
-    assert np.mean(z**2) < 1.5
+    # square is near 1 (a wrong term puts it in the tens or hundreds). The
+    # entries share each draw, so the mean square spreads more than a
+    # chi-square's over as many independent scores would: the bound leaves
+    # room for that, whatever stack draws the numbers.
+    assert np.mean(z**2) < 2.5
     assert np.max(np.abs(z)) < 6
     # Each gradient moves: the draws are not all one constant.
     assert (draws["local"].std(axis=0) > 0).mean() > 0.9
@@ -108,7 +115,7 @@ def test_local_gradient_has_less_variance_on_a_wide_layer():
     likelihood = CategoricalLikelihood(3)
     rng = np.random.default_rng(1)
     with device_context("cpu"):
-        steps = _steps_at_one_posterior(network, "normal", likelihood, rng)
+        steps, _ = _steps_at_one_posterior(network, "normal", likelihood, rng)
         data = _data(network, likelihood, rng, n_rows=64)
         variances = {
             name: _gradient_draws(step, data).var(axis=0).sum()
