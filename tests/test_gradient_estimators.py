@@ -16,7 +16,7 @@ from skbnn._likelihoods import CategoricalLikelihood, StudentTLikelihood
 from skbnn._model import build_model
 from skbnn._networks import ConvNetwork, MLPNetwork
 
-N_DRAWS = 1000
+N_DRAWS = 500
 
 SLOW = pytest.mark.slow
 CASES = {
