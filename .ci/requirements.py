@@ -17,6 +17,7 @@ own_extras = re.compile(rf"{re.escape(project['name'])}\[([\w,-]+)\]")
 
 
 def expand(requirements, seen):
+    """Yield ``requirements``, each ``skbnn[extra]`` replaced by the extra's."""
     for requirement in requirements:
         match = own_extras.fullmatch(requirement.replace(" ", ""))
         if match is None:
