@@ -88,7 +88,7 @@ def run_in_child(mode):
             search = make_search(n_jobs=2).fit(X, y)
 
             def compiled_steps():
-                from skbnn._inference import STEP_CACHE
+                from skbnn._inference.step import STEP_CACHE
 
                 return len(STEP_CACHE)
 

@@ -55,13 +55,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from skbnn import BayesianMLPClassifier
-from skbnn._callbacks import Callback
-from skbnn._device import device_context
-from skbnn._inference import AdviStep
-from skbnn._likelihoods import CategoricalLikelihood
-from skbnn._model import build_model
-from skbnn._networks import MLPNetwork
-from skbnn._posterior import Posterior
+from skbnn._inference.callbacks import Callback
+from skbnn._inference.device import device_context
+from skbnn._inference.step import AdviStep
+from skbnn._model.build import build_model
+from skbnn._model.likelihoods import CategoricalLikelihood
+from skbnn._model.networks import MLPNetwork
+from skbnn._prediction.posterior import Posterior
 from skbnn.datasets import load_mnist
 
 DEFAULT_DATA_DIR = Path(__file__).parent.parent.parent / "shared" / "data" / "mnist"

@@ -24,7 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from skbnn import BayesianConvClassifier, BayesianMLPClassifier
-from skbnn._predictive import posterior_expectations
+from skbnn._prediction.averages import posterior_expectations
 from skbnn.datasets import load_mnist
 
 DEFAULT_DATA_DIR = Path(__file__).parent.parent.parent / "shared" / "data" / "mnist"

@@ -7,7 +7,7 @@ predicts by averaging over posterior draws.
 
 from ._classifier import BayesianMLPClassifier
 from ._conv_classifier import BayesianConvClassifier
-from ._posterior import Posterior
+from ._prediction.posterior import Posterior
 from ._regressor import BayesianMLPRegressor
 
 __version__ = "0.1.0"

@@ -1,51 +1,39 @@
 """The base of the Bayesian network estimators: fit = validate, describe, train, store.
 
+``fit``, ``partial_fit`` and ``warm_start`` run one path, ``_fit(incremental=...)``
+as scikit-learn's MLP does: they differ in what the trainer is asked to do
+(``skbnn._fit_plans``), not in how it is built or how its runs are stored.
 The task subclasses choose the likelihood and the target encoding; the
-architecture subclasses describe the network (``skbnn._networks``). Training
-is ``skbnn._training``'s, prediction ``skbnn._prediction``'s.
+architecture subclasses describe the network (``skbnn._model.networks``).
+Prediction is ``skbnn._prediction``'s.
 """
 
-import functools
 import warnings
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.base import BaseEstimator, _fit_context, is_classifier
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._callbacks import EpochLog, ProgressBar, stopping_rule, wants_progress_bar
-from ._incremental import IncrementalFitMixin
-from ._inference import compiled_step
-from ._networks import MLPNetwork, check_hidden_layer_sizes
+from ._fit_plans import full_fit_plan, stream_plan
+from ._inference.callbacks import KeepBest, Plateau, ValidationScore
+from ._inference.initialisation import INITIAL_STD, glorot_initial_posterior
+from ._inference.step import compiled_step
+from ._inference.trainer import Trainer, warn_if_not_converged
+from ._model.networks import MLPNetwork, check_hidden_layer_sizes
 from ._parameters import PARAMETER_CONSTRAINTS
-from ._posterior import Posterior
-from ._prediction import PosteriorPredictiveMixin
-from ._training import (
-    INITIAL_STD,
-    Run,
-    Trainer,
-    TrainingData,
-    draw_fit_seeds,
-    glorot_initial_posterior,
-    resolve_batch_size,
-    warn_if_not_converged,
-)
-from ._validation import DTYPE, split_validation, validate_training_data
+from ._prediction.mixin import PosteriorPredictiveMixin
+from ._prediction.posterior import Posterior
+from ._validation import DTYPE, validate_input, validate_training_data
 
 
-class BaseBayesianNetwork(
-    IncrementalFitMixin, PosteriorPredictiveMixin, BaseEstimator, metaclass=ABCMeta
-):
+class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class of the Bayesian networks; use the derived estimators instead."""
 
     _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
-    # The task subclasses supply these.
-
     # Keyword arguments of validate_data that check the targets.
     _target_checks: dict = {}
-    _statistics: dict
 
     @abstractmethod
     def _encode_targets(self, y, *, reset, incremental=False, classes=None):
@@ -101,23 +89,58 @@ class BaseBayesianNetwork(
         self : object
             The fitted estimator.
         """
-        warm = self.warm_start and hasattr(self, "posterior_")
-        if warm and self.ensemble_size < self.posterior_.n_members:
-            raise ValueError(
-                f"ensemble_size={self.ensemble_size} must be larger or equal to "
-                f"the fitted posterior's {self.posterior_.n_members} members "
-                "when warm_start==True"
-            )
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _partial_fit(self, X, y, sample_weight=None, classes=None):
+        """``partial_fit``'s body; the task subclasses document the method."""
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        """Fit afresh, continue a fit (``warm_start``), or take one call's epoch.
+
+        ``incremental`` (``partial_fit``) takes one epoch over the rows and
+        keeps the optimiser's state for the next call; otherwise every member
+        is fitted until the stopping rule ends it.
+        """
+        continued = hasattr(self, "posterior_") and (incremental or self.warm_start)
+        self._check_continuation(continued, incremental, classes)
         X, y, sample_weight = self._validate_and_describe(
-            X, y, sample_weight, reset=not warm
+            X,
+            y,
+            sample_weight,
+            reset=not continued,
+            incremental=incremental,
+            classes=classes,
         )
-        runs, batch_size = self._train(X, y, sample_weight, warm)
-        self._store(runs, batch_size, warm)
-        # partial_fit continues from this posterior, as from a data set of
-        # this many rows.
-        self._stream = None
-        self._n_fit_rows = X.shape[0]
+        plan = (stream_plan if incremental else full_fit_plan)(
+            self, X, y, sample_weight, continued
+        )
+        with self._compiled_step() as step:
+            trainer = Trainer(
+                step,
+                plan.data,
+                new_run=plan.new_run,
+                initial_posterior=self._initial_posterior(step.variable_names),
+                initial_std=INITIAL_STD,
+                prior_scale=self.prior_scale,
+            )
+            runs = plan.train(trainer)
+        # Recorded only once the call went through: a call that raised saw
+        # no rows.
+        plan.finish()
+        self._store(runs, plan.data.batch_size, continued, incremental)
         return self
+
+    def _check_continuation(self, continued, incremental, classes):
+        if incremental and not continued and is_classifier(self) and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if continued and not incremental:
+            if self.ensemble_size < self.posterior_.n_members:
+                raise ValueError(
+                    f"ensemble_size={self.ensemble_size} must be larger or equal "
+                    f"to the fitted posterior's {self.posterior_.n_members} "
+                    "members when warm_start==True"
+                )
 
     def _validate_and_describe(self, X, y, sample_weight, *, reset, **targets):
         """Validate the data; describe and record the network it asks for.
@@ -149,6 +172,14 @@ class BaseBayesianNetwork(
         self._fitted_network = network
         return X, y, sample_weight
 
+    def _validated_input(self, X):
+        """Check that the model is fitted and its parameters valid; validate X."""
+        check_is_fitted(self)
+        # set_params after fit may have changed what prediction reads.
+        self._validate_params()
+        X, _ = self._as_rows(X, reset=False)
+        return validate_input(self, X)
+
     def _compiled_step(self):
         """Lend the compiled ADVI step of the fitted network, on the device."""
         return compiled_step(
@@ -163,90 +194,73 @@ class BaseBayesianNetwork(
         )
 
     def _initial_posterior(self, variable_names):
-        network, activation = self._fitted_network, self.activation
-        return functools.partial(
-            glorot_initial_posterior, network, variable_names, activation
-        )
+        """Return ``seed -> initial posterior`` of a run, as the likelihood wants it."""
+        network, likelihood = self._fitted_network, self._likelihood()
 
-    def _train(self, X, y, sample_weight, warm):
-        """Fit every member; return the best run of each and the batch size."""
-        seeds = draw_fit_seeds(
-            check_random_state(self.random_state), self.ensemble_size, self.n_init
-        )
-        self._prediction_seed = seeds.prediction
-        validation_score = None
-        if self.early_stopping:
-            X, X_val, y, y_val, sample_weight, weight_val = split_validation(
-                self, X, y, sample_weight, self.validation_fraction, seeds.split
+        def initial_posterior(seed):
+            posterior = glorot_initial_posterior(
+                network, variable_names, self.activation, seed
             )
+            return likelihood.initial_posterior(posterior, network, variable_names)
 
-            def validation_score(free_variables):
-                posterior = Posterior([free_variables])
-                expectations = self._posterior_expectations(X_val, posterior)
-                return self._validation_score(expectations, y_val, weight_val)
+        return initial_posterior
 
-        batch_size = resolve_batch_size(self.batch_size, X.shape[0])
-        data = TrainingData(X, y, batch_size, sample_weight)
-        starts = []
-        if warm:
-            members = range(self.posterior_.n_members)
-            starts = [self.posterior_.free_variables(member) for member in members]
-        with self._compiled_step() as step:
-            trainer = Trainer(
-                step,
-                data,
-                new_run=functools.partial(
-                    self._new_run, data.steps_per_epoch, validation_score
-                ),
-                initial_posterior=self._initial_posterior(step.variable_names),
-                initial_std=INITIAL_STD,
-                prior_scale=self.prior_scale,
-            )
-            return trainer.fit(seeds.members, starts), data.batch_size
-
-    def _new_run(self, steps_per_epoch, validation_score):
-        """Return a fresh run and its callbacks, as the parameters ask."""
-        run = Run.smoothed(
-            max_epochs=self.max_iter,
-            steps_per_epoch=steps_per_epoch,
-            learning_rate=self.learning_rate_init,
-            verbose=bool(self.verbose),
-        )
-        callbacks = [EpochLog()] if self.verbose else []
-        callbacks += stopping_rule(
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            steps_per_epoch=steps_per_epoch,
-            adaptive=self.learning_rate == "adaptive",
-            validation_score=validation_score,
-        )
-        if wants_progress_bar(self.verbose):
-            callbacks.append(ProgressBar())
-        return run, callbacks
-
-    def _store(self, runs, batch_size, warm):
+    def _store(self, runs, batch_size, continued, incremental):
         """Set the fitted attributes from the run kept for each member.
 
         The training history (``loss_curve_``, ``n_iter_`` and the rest) is
-        the first member's; each member's warnings are raised.
+        the first member's. A ``partial_fit`` call that Ctrl-C interrupted
+        keeps the members it did not reach as they were.
         """
         if any(run.interrupted for run in runs):
             warnings.warn("Training interrupted by user.")
-        self.posterior_ = Posterior([run.kept_posterior for run in runs])
+        members = [run.kept_posterior for run in runs]
+        if incremental and continued:
+            previous = self.posterior_
+            members += [
+                previous.free_variables(i)
+                for i in range(len(members), previous.n_members)
+            ]
+        self.posterior_ = Posterior(members)
         first = runs[0]
+        self.loss_curve_ = [
+            *(self.loss_curve_ if continued else []),
+            *first.loss_curve,
+        ]
+        if incremental:
+            self._store_call(first, batch_size, continued)
+            return
         self.n_iter_ = len(first.loss_curve)
         self.t_ = first.n_steps * batch_size
-        self.loss_curve_ = [*(self.loss_curve_ if warm else []), *first.loss_curve]
-        self.best_loss_ = None if self.early_stopping else first.best_loss
-        self.validation_scores_ = None
-        self.best_validation_score_ = None
-        if self.early_stopping:
-            self.validation_scores_ = first.validation_scores
-            self.best_validation_score_ = first.best_validation_score
+        self._store_validation(first)
         for member, run in enumerate(runs):
             warn_if_not_converged(
                 run,
                 max_iter=self.max_iter,
                 learning_rate_init=self.learning_rate_init,
                 prefix=f"Member {member} of the ensemble: " if len(runs) > 1 else "",
+            )
+
+    def _store_validation(self, run):
+        """Set ``best_loss_`` and the validation scores from the run's callbacks."""
+        self.validation_scores_ = None
+        self.best_validation_score_ = None
+        if not self.early_stopping:
+            self.best_loss_ = run.callback(Plateau).best_loss
+            return
+        self.best_loss_ = None
+        self.validation_scores_ = run.callback(ValidationScore).scores
+        self.best_validation_score_ = run.callback(KeepBest).best_validation_score
+
+    def _store_call(self, run, batch_size, continued):
+        """Update the counters of ``partial_fit`` after one call."""
+        self.n_iter_ = self.n_iter_ + 1 if continued else 1
+        self.t_ = (self.t_ if continued else 0) + run.n_steps * batch_size
+        self.best_loss_ = min(self.loss_curve_, default=None)
+        self.validation_scores_ = None
+        self.best_validation_score_ = None
+        if self.verbose and run.loss_curve:
+            print(
+                f"partial_fit call {self.n_iter_}, loss = {self.loss_curve_[-1]:.8f}, "
+                f"{self._stream.n_seen} rows seen"
             )

@@ -11,22 +11,12 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import column_or_1d
 
 from ._base import BaseBayesianNetwork
-from ._likelihoods import (
+from ._model.likelihoods import (
     BernoulliLikelihood,
     CategoricalLikelihood,
     MultilabelBernoulliLikelihood,
 )
 from ._parameters import fill_doc, set_parameters
-from ._predictive import (
-    CLASSIFICATION_STATISTICS,
-    MULTILABEL_STATISTICS,
-    by_kind,
-    classification_uncertainty,
-    multilabel_uncertainty,
-    requested_kinds,
-)
-
-UNCERTAINTY_KINDS = {"entropy", "mutual_information", "expected_entropy", "std"}
 
 # type_of_target's name for an indicator matrix of labels; every other
 # classification target is one label per sample.
@@ -109,10 +99,6 @@ class BaseBayesianClassifier(ClassifierMixin, BaseBayesianNetwork):
     @property
     def _multilabel(self):
         return getattr(self, "_target_type", None) == MULTILABEL
-
-    @property
-    def _statistics(self):
-        return MULTILABEL_STATISTICS if self._multilabel else CLASSIFICATION_STATISTICS
 
     def _encode_targets(self, y, *, reset, incremental=False, classes=None):
         if y.ndim == 2 and y.shape[1] == 1:
@@ -314,12 +300,7 @@ class BaseBayesianClassifier(ClassifierMixin, BaseBayesianNetwork):
         proba : ndarray of shape (n_samples, n_classes)
             Only with ``return_proba=True``.
         """
-        kinds = requested_kinds(kind, UNCERTAINTY_KINDS)
-        expectations = self._expectations(X)
-        measure = (
-            multilabel_uncertainty if self._multilabel else classification_uncertainty
-        )
-        uncertainty = by_kind(kind, {one: measure(expectations, one) for one in kinds})
+        uncertainty, expectations = self._uncertainties(X, kind)
         if return_proba:
             return uncertainty, expectations["proba"]
         return uncertainty

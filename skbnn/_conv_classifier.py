@@ -8,10 +8,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseBayesianNetwork
 from ._classifier import BaseBayesianClassifier
-from ._networks import ConvNetwork, check_hidden_layer_sizes
-from ._out_of_core import is_out_of_core
+from ._inference.out_of_core import is_out_of_core
+from ._model.networks import ConvNetwork, check_hidden_layer_sizes
+from ._model.priors import PRIORS
 from ._parameters import fill_doc, set_parameters
-from ._priors import PRIORS
 
 
 def _check_conv_layers(conv_layers):

@@ -1,9 +1,8 @@
-"""Bayesian MLP regressor: target scaling and the Normal likelihood."""
+"""Bayesian MLP regressor: its choice of likelihood and its target scaling."""
 
 from numbers import Real
 
 import numpy as np
-from scipy.special import gammaln, logsumexp
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -14,50 +13,27 @@ from sklearn.utils.validation import (
 )
 
 from ._base import BaseBayesianNetwork
-from ._likelihoods import (
+from ._model.likelihoods import (
     HeteroscedasticNormalLikelihood,
     HeteroscedasticStudentTLikelihood,
     NormalLikelihood,
+    PoissonLikelihood,
     StudentTLikelihood,
 )
-from ._networks import coef_name, intercept_name
 from ._parameters import fill_doc, set_parameters
-from ._posterior import free_weight_name
-from ._predictive import (
-    HETEROSCEDASTIC_STATISTICS,
-    REGRESSION_STATISTICS,
-    by_kind,
-    draw_members,
-    regression_uncertainty,
-    requested_kinds,
-)
 from ._validation import DTYPE
 
-UNCERTAINTY_KINDS = {"std", "epistemic", "aleatoric"}
-
-# Seeds the noise draws of log_predictive_density apart from the weights'.
-_NOISE_STREAM = 2**32 - 2
-
+# The regressor's choice of likelihood: (likelihood, noise) -> a factory of
+# (n_outputs, noise_prior_scale). A new likelihood is one row here.
 LIKELIHOODS = {
-    ("normal", False): NormalLikelihood,
-    ("normal", True): HeteroscedasticNormalLikelihood,
-    ("student_t", False): StudentTLikelihood,
-    ("student_t", True): HeteroscedasticStudentTLikelihood,
+    ("normal", "homoscedastic"): NormalLikelihood,
+    ("normal", "heteroscedastic"): HeteroscedasticNormalLikelihood,
+    ("student_t", "homoscedastic"): StudentTLikelihood,
+    ("student_t", "heteroscedastic"): HeteroscedasticStudentTLikelihood,
+    ("poisson", "homoscedastic"): lambda n_outputs, noise_prior_scale: (
+        PoissonLikelihood(n_outputs)
+    ),
 }
-
-
-def _log_density(residual, scale, df):
-    """Log density of Normal (``df`` None) or Student-t noise, elementwise."""
-    z = residual / scale
-    if df is None:
-        return -0.5 * np.log(2 * np.pi) - np.log(scale) - 0.5 * z**2
-    return (
-        gammaln((df + 1) / 2)
-        - gammaln(df / 2)
-        - 0.5 * np.log(df * np.pi)
-        - np.log(scale)
-        - (df + 1) / 2 * np.log1p(z**2 / df)
-    )
 
 
 @fill_doc
@@ -80,40 +56,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
 
     %(prior_scale)s
 
-    noise : {"homoscedastic", "heteroscedastic"}, default="homoscedastic"
-        How the observation noise's standard deviation is modelled.
-
-        - ``"homoscedastic"``: one learned noise std per target, the same for
-          every input, under a HalfNormal(``noise_prior_scale``) prior.
-        - ``"heteroscedastic"``: a function of the input, that level times
-          ``exp(r(x))``: the network has a second output per target, ``r``,
-          sharing the hidden layers and the weight prior. ``r``'s output
-          weights start at zero, so that the fit starts from the
-          homoscedastic model.
-
-    likelihood : {"student_t", "normal"}, default="student_t"
-        The distribution of the observation noise around the network's mean.
-
-        - ``"student_t"``: Student-t noise of scale ``noise_std`` and
-          ``nu = 2 + e`` degrees of freedom per target, ``e ~ Gamma(2, 0.1)``
-          learned with the weights: heavy tails where the data have outliers
-          or a few rows far noisier than the rest, close to Normal where they
-          have none. Its variance ``noise_std**2 * nu / (nu - 2)`` enters the
-          predictive standard deviation; :meth:`log_predictive_density` gives
-          its density, whose tails a mean and a standard deviation do not
-          describe. The default: on the UCI regression benchmark its test
-          log-likelihood was above the Normal's on three data sets and equal
-          on the fourth.
-        - ``"normal"``: Normal noise of standard deviation ``noise_std``.
-
-    noise_prior_scale : float, default=1.0
-        Scale of the HalfNormal prior on the noise scale of each target, in
-        units of the standardised target when ``normalize_y``.
-
-    normalize_y : bool, default=True
-        Standardise each target to zero mean and unit variance before fitting,
-        so that the priors suit targets of any scale; predictions are returned
-        in the original units.
+    %(regressor_noise_parameters)s
 
     %(batch_size)s
 
@@ -220,16 +163,10 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
     _parameter_constraints: dict = {
         **BaseBayesianNetwork._parameter_constraints,
         "noise": [StrOptions({"homoscedastic", "heteroscedastic"})],
-        "likelihood": [StrOptions({"student_t", "normal"})],
+        "likelihood": [StrOptions({"student_t", "normal", "poisson"})],
         "noise_prior_scale": [Interval(Real, 0, None, closed="neither")],
         "normalize_y": ["boolean"],
     }
-
-    @property
-    def _statistics(self):
-        if self._heteroscedastic:
-            return HETEROSCEDASTIC_STATISTICS
-        return REGRESSION_STATISTICS
 
     def __init__(
         self,
@@ -274,94 +211,47 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         # a y that may be as long as data read from disk.
         y = y.reshape(y.shape[0], -1)
         if reset:
-            # Prediction reads the noise model fitted, whatever set_params did.
-            self._heteroscedastic = self.noise == "heteroscedastic"
-            self._noise_distribution = self.likelihood
-            self.n_outputs_ = y.shape[1]
-            self._y_mean = np.zeros(self.n_outputs_)
-            self._y_scale = np.ones(self.n_outputs_)
-            if self.normalize_y:
-                self._y_mean = y.mean(axis=0, dtype=np.float64)
-                std = y.std(axis=0, dtype=np.float64)
-                self._y_scale = np.where(std > 0, std, 1.0)
-        elif self._heteroscedastic != (self.noise == "heteroscedastic"):
-            raise ValueError(
-                "warm_start and partial_fit can only be used with the noise of the "
-                f"previous call to fit, got noise={self.noise!r}."
-            )
-        elif self._noise_distribution != self.likelihood:
-            raise ValueError(
-                "warm_start and partial_fit can only be used with the likelihood "
-                f"of the previous call to fit, {self._noise_distribution!r}, got "
-                f"likelihood={self.likelihood!r}."
-            )
-        elif y.shape[1] != self.n_outputs_:
-            raise ValueError(
-                "warm_start and partial_fit can only be used with the number of "
-                "targets of the "
-                f"previous call to fit: {self.n_outputs_}, got {y.shape[1]}."
-            )
+            self._reset_targets(y)
+        else:
+            self._check_continued_targets(y)
+        self._likelihood().check_targets(y)
         encoded = y - self._y_mean
         encoded /= self._y_scale
         return encoded.astype(DTYPE)
 
+    def _reset_targets(self, y):
+        # Prediction reads the likelihood fitted, whatever set_params did.
+        if (self.likelihood, self.noise) not in LIKELIHOODS:
+            raise ValueError(
+                f"likelihood={self.likelihood!r} takes noise='homoscedastic' "
+                f"only (its variance follows its mean), got noise={self.noise!r}."
+            )
+        self._fitted_likelihood = (self.likelihood, self.noise)
+        self.n_outputs_ = y.shape[1]
+        self._y_mean = np.zeros(self.n_outputs_)
+        self._y_scale = np.ones(self.n_outputs_)
+        if self.normalize_y and self._likelihood().standardises_targets:
+            self._y_mean = y.mean(axis=0, dtype=np.float64)
+            std = y.std(axis=0, dtype=np.float64)
+            self._y_scale = np.where(std > 0, std, 1.0)
+
+    def _check_continued_targets(self, y):
+        likelihood, noise = self._fitted_likelihood
+        for what, fitted, asked in [
+            ("noise", noise, self.noise),
+            ("likelihood", likelihood, self.likelihood),
+            ("number of targets", self.n_outputs_, y.shape[1]),
+        ]:
+            if asked != fitted:
+                raise ValueError(
+                    f"warm_start and partial_fit can only be used with the {what} "
+                    f"of the previous call to fit, {fitted!r}; got {asked!r}."
+                )
+
     def _likelihood(self):
-        likelihood = LIKELIHOODS[self._noise_distribution, self._heteroscedastic]
-        return likelihood(
+        return LIKELIHOODS[self._fitted_likelihood](
             n_outputs=self.n_outputs_, noise_prior_scale=self.noise_prior_scale
         )
-
-    def _noise_variance(self, expectations):
-        """Posterior mean noise variance: per sample, or per target."""
-        if self._heteroscedastic:
-            return expectations["noise_variance"]
-        return self.posterior_.noise_variance()
-
-    def _iter_draw_outputs(self, X, posterior, n_draws, seed, joint=False):
-        draw_outputs = super()._iter_draw_outputs(X, posterior, n_draws, seed, joint)
-        if not self._heteroscedastic:
-            yield from draw_outputs
-            return
-        # A draw's noise variance is its member's level squared times
-        # exp(2 r(x)). Under each member's mean-field Gaussian the level is
-        # independent of the weights, so the mean of its square enters; the
-        # draws' members are those that iter_draw_outputs assigned.
-        levels = np.stack(
-            [posterior.member(m).noise_variance() for m in range(posterior.n_members)]
-        )
-        members = draw_members(n_draws, posterior.n_members, seed)
-        n_targets = self.n_outputs_
-        for draws, rows, outputs in draw_outputs:
-            level = levels[members[draws]][:, None, :]
-            yield (
-                draws,
-                rows,
-                np.concatenate(
-                    [outputs[..., :n_targets], outputs[..., n_targets:] * level],
-                    axis=-1,
-                ),
-            )
-
-    def _initial_posterior(self, variable_names):
-        initial = super()._initial_posterior(variable_names)
-        if not self._heteroscedastic:
-            return initial
-
-        def homoscedastic_start(seed):
-            # The noise ratio's output weights start at zero: the fit starts
-            # from the homoscedastic model and lets the noise vary only as far
-            # as the data ask.
-            posterior = initial(seed)
-            last = self._fitted_network.n_weight_layers - 1
-            for name in (coef_name(last), intercept_name(last)):
-                key = free_weight_name(variable_names, name)
-                mean, std = posterior[key]
-                mean = np.array(mean)
-                mean[..., self.n_outputs_ :] = 0.0
-                posterior[key] = (mean, std)
-            return posterior
-
-        return homoscedastic_start
 
     def _validation_score(self, expectations, y, sample_weight):
         return r2_score(y, expectations["mean"], sample_weight=sample_weight)
@@ -375,16 +265,19 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         """ndarray: posterior median of each target's noise std, in y units.
 
         With several members, the geometric mean of their medians. Only with
-        ``noise="homoscedastic"``: heteroscedastic noise varies with the
-        input, ``predict_uncertainty(X, kind="aleatoric")`` gives it.
+        ``noise="homoscedastic"`` and Normal or Student-t noise:
+        heteroscedastic noise varies with the input,
+        ``predict_uncertainty(X, kind="aleatoric")`` gives it.
         """
         check_is_fitted(self)
-        if self._heteroscedastic:
+        noise_std = self._likelihood().noise_std(self.posterior_)
+        if noise_std is None:
             raise AttributeError(
-                "noise_std_ is defined for noise='homoscedastic' only; with "
-                "heteroscedastic noise use predict_uncertainty(X, kind='aleatoric')."
+                "noise_std_ is defined for likelihood='normal' or 'student_t' "
+                "with noise='homoscedastic' only; otherwise use "
+                "predict_uncertainty(X, kind='aleatoric')."
             )
-        return self.posterior_.noise_std() * self._y_scale
+        return noise_std * self._y_scale
 
     @property
     def noise_df_(self):
@@ -394,11 +287,12 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         geometric mean of their medians of the excess over 2.
         """
         check_is_fitted(self)
-        if self._noise_distribution != "student_t":
+        noise_df = self._likelihood().noise_df(self.posterior_)
+        if noise_df is None:
             raise AttributeError(
                 "noise_df_ is defined for likelihood='student_t' only."
             )
-        return self.posterior_.noise_df()
+        return noise_df
 
     def log_predictive_density(self, X, y):
         """Log density of the posterior predictive distribution at ``y``.
@@ -431,32 +325,8 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
                 f"fitted with {self.n_outputs_}."
             )
         encoded = (y - self._y_mean) / self._y_scale
-        n_draws, seed, posterior = (
-            self.n_posterior_draws,
-            self._prediction_seed,
-            self.posterior_,
-        )
-        members = draw_members(n_draws, posterior.n_members, seed)
-        scale, df = posterior.draw_noise(
-            np.random.default_rng([seed, _NOISE_STREAM]), members
-        )
-        n_targets = self.n_outputs_
-        log_sum = np.full(X.shape[0], -np.inf)
-        # The base class's draws: for heteroscedastic noise, exp(2 r(x)) per
-        # draw, which each draw's own noise level scales here.
-        for draws, rows, outputs in super()._iter_draw_outputs(
-            X, posterior, n_draws, seed
-        ):
-            outputs = outputs.astype(np.float64)
-            draw_scale = scale[draws][:, None, :]
-            if self._heteroscedastic:
-                draw_scale = draw_scale * np.sqrt(outputs[..., n_targets:])
-            draw_df = None if df is None else df[draws][:, None, :]
-            log_density = _log_density(
-                encoded[rows] - outputs[..., :n_targets], draw_scale, draw_df
-            ).sum(axis=-1)
-            log_sum[rows] = np.logaddexp(log_sum[rows], logsumexp(log_density, 0))
-        return log_sum - np.log(n_draws) - np.log(self._y_scale).sum()
+        log_density = self._log_predictive_density(X, encoded)
+        return log_density - np.log(self._y_scale).sum()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
@@ -510,9 +380,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         y_mean = self._in_target_units(expectations["mean"], self._y_mean)
         if not return_std:
             return y_mean
-        std = regression_uncertainty(
-            expectations, self._noise_variance(expectations), "std"
-        )
+        std = self._likelihood().uncertainty(expectations, "std", self.posterior_)
         return y_mean, self._in_target_units(std)
 
     def sample_y(self, X, n_samples=1, random_state=0):
@@ -570,18 +438,10 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
                 or dict of str to ndarray
             An array for one kind; a dict by kind for a list or ``"all"``.
         """
-        kinds = requested_kinds(kind, UNCERTAINTY_KINDS)
-        expectations = self._expectations(X)
-        noise_variance = self._noise_variance(expectations)
-        return by_kind(
-            kind,
-            {
-                one: self._in_target_units(
-                    regression_uncertainty(expectations, noise_variance, one)
-                )
-                for one in kinds
-            },
-        )
+        uncertainty, _ = self._uncertainties(X, kind)
+        if isinstance(uncertainty, dict):
+            return {k: self._in_target_units(v) for k, v in uncertainty.items()}
+        return self._in_target_units(uncertainty)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

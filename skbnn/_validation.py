@@ -7,7 +7,7 @@ from sklearn.base import is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_consistent_length, validate_data
 
-from ._out_of_core import OutOfCoreRows, is_out_of_core, validate_out_of_core
+from ._inference.out_of_core import OutOfCoreRows, is_out_of_core, validate_out_of_core
 
 # The fit and the predictions compute in float32 whatever the input dtype:
 # ADVI follows a one-draw Monte Carlo estimate of the gradient whose noise

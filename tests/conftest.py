@@ -9,12 +9,12 @@ from sklearn.datasets import make_moons
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-import skbnn._inference as inference
-from skbnn._device import device_context
-from skbnn._inference import AdviStep, StepCache
-from skbnn._likelihoods import BernoulliLikelihood
-from skbnn._model import build_model
-from skbnn._networks import MLPNetwork
+import skbnn._inference.step as inference
+from skbnn._inference.device import device_context
+from skbnn._inference.step import AdviStep, StepCache
+from skbnn._model.build import build_model
+from skbnn._model.likelihoods import BernoulliLikelihood
+from skbnn._model.networks import MLPNetwork
 
 # JAX's persistent compilation cache, in the environment so that the test
 # processes of pytest-xdist and joblib's workers share it.

@@ -5,7 +5,8 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
-from skbnn._training import Run, warn_if_not_converged
+from skbnn._inference.callbacks import RunawayGuard
+from skbnn._inference.trainer import Run, warn_if_not_converged
 
 
 def test_divergence_raises_a_clear_error():
@@ -105,10 +106,12 @@ def test_a_step_size_that_runs_away_is_lowered_and_the_fit_goes_on(capsys):
 
 
 def test_a_run_that_cannot_recover_says_so():
+    guard = RunawayGuard()
+    guard.runaway = "the loss ran away from its best"
     run = Run(max_epochs=100, steps_per_epoch=1, learning_rate=1e-6)
     run.loss_curve = [1.0, 9.0]
     run.best_epoch = 1
-    run.runaway = "the loss ran away from its best"
+    run.callbacks = [guard]
     with pytest.warns(ConvergenceWarning, match="ran away.*Lower learning_rate_init"):
         warn_if_not_converged(run, max_iter=100, learning_rate_init=1e-3)
 

@@ -6,19 +6,17 @@ import re
 import numpy as np
 import pytest
 
-from skbnn._callbacks import (
+from skbnn._inference.callbacks import (
     AdaptiveStepSize,
     ConstantStepSize,
-    EpochLog,
     KeepBest,
     Plateau,
-    ProgressBar,
     RunawayGuard,
     ValidationScore,
     stopping_rule,
-    wants_progress_bar,
 )
-from skbnn._training import Run, finish_epoch
+from skbnn._inference.progress import EpochLog, ProgressBar, wants_progress_bar
+from skbnn._inference.trainer import Run, finish_epoch
 
 
 def _start(callbacks, *, learning_rate=0.01, window=1, verbose=False, max_epochs=50):
@@ -49,16 +47,17 @@ def _epochs(run, losses):
 
 
 def test_plateau_follows_scikit_learn():
-    run = _start([Plateau(0.1, 2, "loss", ConstantStepSize())])
+    plateau = Plateau(0.1, 2, ConstantStepSize())
+    run = _start([plateau])
     # Improvements reset the count; a stop needs more than 2 epochs without.
     assert _epochs(run, [5.0, 4.0, 3.95, 3.92, 3.99]) == [False] * 4 + [True]
-    assert run.best_loss == 3.92
-    assert run.reached_plateau
+    assert plateau.best_loss == 3.92
+    assert plateau.reached_plateau
     assert run.stop_reason.startswith("Training loss did not improve more than")
 
 
 def test_constant_step_size_keeps_the_step_size():
-    run = _start([Plateau(0.1, 1, "loss", ConstantStepSize())])
+    run = _start([Plateau(0.1, 1, ConstantStepSize())])
     assert _epochs(run, [3.0] * 3) == [False, False, True]
     assert run.learning_rate == 0.01
 
@@ -67,7 +66,7 @@ def test_adaptive_step_size_divides_until_it_is_tiny(capsys):
     # MLPClassifier's "adaptive" schedule: where the constant rule would stop,
     # divide by 5 and reset the count; stop once the step is at most 1e-6.
     run = _start(
-        [Plateau(0.1, 1, "loss", AdaptiveStepSize())], learning_rate=1e-4, verbose=True
+        [Plateau(0.1, 1, AdaptiveStepSize())], learning_rate=1e-4, verbose=True
     )
     rates, stops = [], []
     for loss in [3.0] * 9:
@@ -102,23 +101,24 @@ def test_validation_score_decides_the_plateau_and_the_kept_posterior():
     # The training loss keeps falling; the validation score decides.
     assert _epochs(run, [5.0, 4.0, 3.0, 2.0, 1.0]) == [False] * 4 + [True]
     assert run.best_posterior == {"epoch": 2}
-    assert run.validation_scores == [0.5, 0.8, 0.7, 0.79, 0.6]
-    assert run.best_validation_score == 0.8
+    assert run.callback(ValidationScore).scores == [0.5, 0.8, 0.7, 0.79, 0.6]
+    assert run.callback(KeepBest).best_validation_score == 0.8
     assert run.rank == -0.8
 
 
 def test_validation_score_scores_the_current_posterior():
     scored = []
-    run = _start([ValidationScore(lambda posterior: scored.append(posterior) or 1.0)])
+    validation = ValidationScore(lambda posterior: scored.append(posterior) or 1.0)
+    run = _start([validation])
     _epochs(run, [1.0, 1.0])
     assert scored == [{"epoch": 1}, {"epoch": 2}]
-    assert run.validation_score == 1.0
+    assert validation.current == 1.0
 
 
 @pytest.mark.parametrize("window, best_epoch", [(1, 3), (2, 4)])
 def test_the_posterior_of_the_best_smoothed_loss_is_kept(window, best_epoch):
     # A loss that falls, then drifts up without running away.
-    run = _start([RunawayGuard(), KeepBest("smoothed_loss")], window=window)
+    run = _start([RunawayGuard(), KeepBest()], window=window)
     assert not any(_epochs(run, [10.0, 5.0, 3.0, 3.2, 4.0, 4.5, 5.0]))
     assert run.best_posterior == {"epoch": best_epoch}
     assert run.best_epoch == best_epoch
@@ -127,46 +127,46 @@ def test_the_posterior_of_the_best_smoothed_loss_is_kept(window, best_epoch):
 
 def test_a_runaway_rewinds_to_the_best_posterior_at_a_smaller_step():
     guard = RunawayGuard(divisor=5.0)
-    run = _start([guard, KeepBest("smoothed_loss")], learning_rate=0.01, window=2)
+    run = _start([guard, KeepBest()], learning_rate=0.01, window=2)
     assert not any(_epochs(run, [10.0, 5.0, 3.0, 3.2]))
     # The median of the last two epochs rises above twice its lowest: the run
     # goes back to the best posterior (epoch 4's window was the best) and on.
     assert _epochs(run, [100.0]) == [False]
     assert run.rewound_to == [{"epoch": 4}]
     assert run.learning_rate == pytest.approx(0.002)
-    assert len(run.rewinds) == 1
-    assert run.runaway is None
+    assert len(guard.rewinds) == 1
+    assert guard.runaway is None
     # The window that still holds epoch 5 is not judged again, and the run
     # goes on from the rewound posterior.
     assert not any(_epochs(run, [3.1, 3.0, 2.9]))
     assert run.best_epoch == 8
-    assert len(run.rewinds) == 1
+    assert len(guard.rewinds) == 1
 
 
 def test_a_runaway_stops_the_run_when_the_step_cannot_shrink_further():
-    run = _start(
-        [RunawayGuard(minimum=1e-3), KeepBest("smoothed_loss")], learning_rate=4e-3
-    )
+    guard = RunawayGuard(minimum=1e-3)
+    run = _start([guard, KeepBest()], learning_rate=4e-3)
     # 4e-3 / 5 would be below the minimum of 1e-3.
     assert _epochs(run, [3.0, 100.0]) == [False, True]
-    assert "ran away" in run.runaway
+    assert "ran away" in guard.runaway
     assert run.rewound_to == []
     assert run.best_epoch == 1  # the epoch's callbacks ended at the guard
 
 
 def test_a_runaway_before_a_posterior_is_kept_rewinds_to_the_start():
-    run = _start([RunawayGuard()], window=1)
+    guard = RunawayGuard()
+    run = _start([guard], window=1)
     # Up to max(|lowest|, 1) above the lowest loss is noise.
     assert _epochs(run, [0.5, 1.4, 0.4, 1.4]) == [False] * 4
     assert run.rewound_to == []
     assert _epochs(run, [1.5]) == [False]
     # The posterior read when the run began.
     assert run.rewound_to == [{"epoch": 0}]
-    assert run.rewinds == [5]
+    assert guard.rewinds == [5]
 
 
 def test_the_runaway_guard_looks_past_one_wild_epoch():
-    run = _start([RunawayGuard(), KeepBest("smoothed_loss")], window=3)
+    run = _start([RunawayGuard(), KeepBest()], window=3)
     # One epoch with a wild draw moves the mean of three by a factor of 300,
     # their median not at all.
     assert not any(_epochs(run, [3.0, 2.9, 2.8, 1e3, 2.7]))
@@ -175,9 +175,9 @@ def test_the_runaway_guard_looks_past_one_wild_epoch():
 
 def test_the_guard_recovers_from_a_step_that_is_not_finite():
     guard = RunawayGuard()
-    run = _start([guard, KeepBest("smoothed_loss")], learning_rate=0.05)
+    run = _start([guard, KeepBest()], learning_rate=0.05)
     _epochs(run, [3.0, 2.0])
-    assert run.recover(run, "the negative ELBO became nan")
+    assert guard.on_nonfinite_loss(run, "the negative ELBO became nan")
     assert run.rewound_to == [{"epoch": 2}]
     assert run.learning_rate == pytest.approx(0.01)
 

@@ -11,8 +11,8 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from skbnn import BayesianConvClassifier
-from skbnn._layers import conv2d, max_pool2d
-from skbnn._networks import ConvNetwork
+from skbnn._model.layers import conv2d, max_pool2d
+from skbnn._model.networks import ConvNetwork
 
 SMALL = dict(
     conv_layers=((4, 3),),

@@ -6,7 +6,7 @@ from numpy.testing import assert_allclose
 from pytensor.gradient import NullTypeGradError, verify_grad
 from scipy.signal import correlate
 
-from skbnn._convolution import Convolution2d
+from skbnn._model.convolution import Convolution2d
 
 # PyTensor's JAX backend runs XLA's convolution; FAST_COMPILE runs the Op's
 # NumPy perform.

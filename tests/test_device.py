@@ -5,9 +5,9 @@ import pytest
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
-import skbnn._device as device_module
+import skbnn._inference.device as device_module
 from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
-from skbnn._device import (
+from skbnn._inference.device import (
     CPU_MODE,
     GPU_MODE,
     compile_mode,

@@ -16,7 +16,7 @@ GRID = {"learning_rate_init": [0.01, 0.03]}
 
 def compiled_steps():
     """Run on a worker: the ADVI steps its process has compiled."""
-    from skbnn._inference import STEP_CACHE
+    from skbnn._inference.step import STEP_CACHE
 
     return len(STEP_CACHE)
 

@@ -8,7 +8,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
 from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
-from skbnn._predictive import draw_members
+from skbnn._prediction.draws import draw_members
 
 # Short fits: the ensemble's bookkeeping, not its accuracy, is under test.
 SHORT = dict(hidden_layer_sizes=(8,), max_iter=60, learning_rate="constant")

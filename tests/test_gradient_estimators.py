@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from skbnn import BayesianMLPClassifier
-from skbnn._device import device_context
-from skbnn._inference import AdviStep
-from skbnn._likelihoods import CategoricalLikelihood, StudentTLikelihood
-from skbnn._model import build_model
-from skbnn._networks import ConvNetwork, MLPNetwork
+from skbnn._inference.device import device_context
+from skbnn._inference.step import AdviStep
+from skbnn._model.build import build_model
+from skbnn._model.likelihoods import CategoricalLikelihood, StudentTLikelihood
+from skbnn._model.networks import ConvNetwork, MLPNetwork
 
 N_DRAWS = 500
 

@@ -3,14 +3,14 @@ import pytest
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
-import skbnn._inference as inference
+import skbnn._inference.step as inference
 from skbnn import BayesianMLPClassifier
-from skbnn._device import device_context
-from skbnn._inference import AdviStep, StepCache
-from skbnn._likelihoods import BernoulliLikelihood
-from skbnn._minibatches import iter_minibatches
-from skbnn._model import build_model
-from skbnn._networks import MLPNetwork
+from skbnn._inference.device import device_context
+from skbnn._inference.minibatches import iter_minibatches
+from skbnn._inference.step import AdviStep, StepCache
+from skbnn._model.build import build_model
+from skbnn._model.likelihoods import BernoulliLikelihood
+from skbnn._model.networks import MLPNetwork
 
 
 def test_objective_estimates_the_full_data_elbo_on_minibatches(moons, tanh_step):

@@ -6,16 +6,16 @@ from numpy.testing import assert_allclose
 from pytensor.graph.traversal import graph_inputs
 from scipy.special import log_softmax
 
-from skbnn._device import device_context
-from skbnn._likelihoods import (
+from skbnn._inference.device import device_context
+from skbnn._model.build import build_model
+from skbnn._model.likelihoods import (
     BernoulliLikelihood,
     CategoricalLikelihood,
     NormalLikelihood,
     StudentTLikelihood,
 )
-from skbnn._model import build_model
-from skbnn._networks import MLPNetwork
-from skbnn._priors import hierarchical_prior
+from skbnn._model.networks import MLPNetwork
+from skbnn._model.priors import hierarchical_prior
 
 
 def _op_name(variable):

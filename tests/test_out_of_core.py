@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits, make_classification, make_regression
 
-import skbnn._out_of_core as out_of_core
+import skbnn._inference.out_of_core as out_of_core
 from skbnn import BayesianConvClassifier, BayesianMLPClassifier, BayesianMLPRegressor
-from skbnn._out_of_core import OutOfCoreRows, validate_out_of_core
+from skbnn._inference.out_of_core import OutOfCoreRows, validate_out_of_core
 
 FAST = dict(hidden_layer_sizes=(8,), max_iter=15, random_state=0)
 

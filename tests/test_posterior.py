@@ -6,8 +6,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
 from skbnn import BayesianMLPRegressor
-from skbnn._posterior import Posterior, free_weight_name
-from skbnn._priors import standardised_name
+from skbnn._model.priors import free_weight_name, standardised_name
+from skbnn._prediction.posterior import Posterior
 
 
 def _one_member(n_draws):
@@ -114,24 +114,6 @@ def test_a_member_is_a_posterior_of_its_own():
     assert mixture.free_variables(1)
 
 
-def test_noise_moments_come_from_the_log_scale_gaussians():
-    members = [
-        {"noise_std_log__": (np.array([np.log(0.5)]), np.array([0.2]))},
-        {"noise_std_log__": (np.array([np.log(2.0)]), np.array([0.1]))},
-    ]
-    posterior = Posterior(members)
-    # The median of a log-normal is exp(mean); two members' geometric mean.
-    assert_allclose(posterior.noise_std(), [1.0])
-    rng = np.random.default_rng(0)
-    draws = np.concatenate(
-        [
-            np.exp(rng.normal(m[0], s[0], 200_000))
-            for m, s in (member["noise_std_log__"] for member in members)
-        ]
-    )
-    assert_allclose(posterior.noise_variance(), [np.mean(draws**2)], rtol=0.01)
-
-
 def test_a_posterior_needs_a_member():
     with pytest.raises(ValueError, match="at least one member"):
         Posterior([])
@@ -179,7 +161,7 @@ def test_inference_data_holds_every_variable_one_chain_per_member():
     log_noise = np.log(np.asarray(posterior["noise_std"]))
     assert_allclose(
         np.exp(np.median(log_noise, axis=1).mean(axis=0)),
-        reg.posterior_.noise_std(),
+        reg.noise_std_ / reg._y_scale,
         rtol=0.05,
     )
 

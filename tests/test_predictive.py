@@ -5,61 +5,9 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
-import skbnn._predictive as predictive
+import skbnn._prediction.draws as predictive
 from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
-from skbnn._predictive import (
-    CLASSIFICATION_STATISTICS,
-    REGRESSION_STATISTICS,
-    classification_uncertainty,
-    posterior_expectations,
-    regression_uncertainty,
-)
-
-
-def _expect(draws, statistics):
-    """Posterior expectations of draws shaped (n_draws, n_samples, n_outputs)."""
-    return posterior_expectations(
-        [(slice(0, draws.shape[0]), slice(0, draws.shape[1]), draws)],
-        draws.shape[1],
-        draws.shape[0],
-        statistics,
-    )
-
-
-def test_agreeing_draws_carry_no_epistemic_uncertainty():
-    draws = np.tile([[[0.3, 0.7]]], (5, 1, 1))
-    e = _expect(draws, CLASSIFICATION_STATISTICS)
-    assert classification_uncertainty(e, "mutual_information")[0] == pytest.approx(0)
-    assert classification_uncertainty(e, "std")[0] == pytest.approx(0)
-    entropy = -(0.3 * np.log(0.3) + 0.7 * np.log(0.7))
-    assert classification_uncertainty(e, "entropy")[0] == pytest.approx(entropy)
-    assert classification_uncertainty(e, "expected_entropy")[0] == pytest.approx(
-        entropy
-    )
-
-
-def test_confident_disagreeing_draws_are_purely_epistemic():
-    draws = np.array([[[1.0, 0.0]], [[0.0, 1.0]]])
-    e = _expect(draws, CLASSIFICATION_STATISTICS)
-    assert_allclose(e["proba"], [[0.5, 0.5]])
-    assert classification_uncertainty(e, "entropy")[0] == pytest.approx(np.log(2))
-    assert classification_uncertainty(e, "expected_entropy")[0] == pytest.approx(0)
-    assert classification_uncertainty(e, "mutual_information")[0] == pytest.approx(
-        np.log(2)
-    )
-    assert classification_uncertainty(e, "std")[0] == pytest.approx(0.5)
-
-
-def test_regression_variance_adds_spread_and_noise():
-    draws = np.array([[[1.0]], [[3.0]]])
-    e = _expect(draws, REGRESSION_STATISTICS)
-    assert_allclose(e["mean"], [[2.0]])
-    noise_variance = np.array([4.0])
-    assert regression_uncertainty(e, noise_variance, "epistemic")[0, 0] == 1.0
-    assert regression_uncertainty(e, noise_variance, "aleatoric")[0, 0] == 2.0
-    assert regression_uncertainty(e, noise_variance, "std")[0, 0] == pytest.approx(
-        np.sqrt(5.0)
-    )
+from skbnn._prediction.averages import stack_draw_outputs
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +103,7 @@ def test_one_draw_per_call_agrees_with_draws_vectorised(moons, monkeypatch):
 
 def _draw_moments(estimator, X, joint, n_draws):
     """Mean and std over draws of each row's outputs, by the given path."""
-    outputs = predictive.stack_draw_outputs(
+    outputs = stack_draw_outputs(
         estimator._iter_draw_outputs(
             X, estimator.posterior_, n_draws, seed=3, joint=joint
         ),
@@ -203,9 +151,9 @@ def test_first_layer_from_its_moments_draws_each_rows_predictive(
 
 
 def test_first_layer_moments_need_a_dense_first_layer_and_one_scale():
-    from skbnn._networks import ConvNetwork, MLPNetwork
-    from skbnn._posterior import Posterior
-    from skbnn._priors import layer_scale_name, standardised_name
+    from skbnn._model.networks import ConvNetwork, MLPNetwork
+    from skbnn._model.priors import layer_scale_name, standardised_name
+    from skbnn._prediction.posterior import Posterior
 
     gaussian = (np.zeros((3, 4)), np.ones((3, 4)))
     normal = Posterior([{"coef_0": gaussian}])

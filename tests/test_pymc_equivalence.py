@@ -15,15 +15,15 @@ import pymc as pm
 import pytensor
 import pytest
 
-from skbnn._device import device_context
-from skbnn._inference import AdviStep
-from skbnn._likelihoods import (
+from skbnn._inference.device import device_context
+from skbnn._inference.step import AdviStep
+from skbnn._model.build import build_model
+from skbnn._model.likelihoods import (
     CategoricalLikelihood,
     NormalLikelihood,
     StudentTLikelihood,
 )
-from skbnn._model import build_model
-from skbnn._networks import MLPNetwork
+from skbnn._model.networks import MLPNetwork
 
 N_DRAWS = 4000
 

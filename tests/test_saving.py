@@ -9,7 +9,10 @@ from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
 sio = pytest.importorskip("skops.io")
 
 # What the saving guide tells users to trust after reading a file's types.
-SKBNN_TYPES = {"skbnn._networks.MLPNetwork", "skbnn._posterior.Posterior"}
+SKBNN_TYPES = {
+    "skbnn._model.networks.MLPNetwork",
+    "skbnn._prediction.posterior.Posterior",
+}
 
 
 @pytest.mark.parametrize("estimator", [BayesianMLPClassifier, BayesianMLPRegressor])

@@ -8,7 +8,7 @@ from numpy.testing import assert_allclose
 from scipy import stats
 from sklearn.exceptions import ConvergenceWarning
 
-from skbnn import BayesianMLPRegressor, Posterior
+from skbnn import BayesianMLPRegressor
 
 
 def _sine_with_outliers(n_samples, seed, outlier_fraction):
@@ -140,20 +140,6 @@ def test_predictive_density_of_a_normal_model_by_monte_carlo():
         stats.norm.pdf(y_test[:, None], loc=samples, scale=scale).mean(axis=1)
     )
     assert_allclose(reg.log_predictive_density(X_test, y_test), expected, atol=0.02)
-
-
-def test_student_t_noise_variance_by_monte_carlo():
-    rng = np.random.default_rng(0)
-    member = {
-        "noise_std_log__": (np.array([np.log(0.5)]), np.array([0.2])),
-        "df_excess_log__": (np.array([np.log(3.0)]), np.array([0.3])),
-    }
-    posterior = Posterior([member])
-    scale = np.exp(np.log(0.5) + 0.2 * rng.normal(size=10**6))
-    df = 2 + np.exp(np.log(3.0) + 0.3 * rng.normal(size=10**6))
-    expected = np.mean(scale**2 * df / (df - 2))
-    assert_allclose(posterior.noise_variance(), [expected], rtol=0.01)
-    assert_allclose(posterior.noise_df(), [5.0])
 
 
 def test_student_t_posterior_exports_its_degrees_of_freedom(outlier_fits):

@@ -5,18 +5,13 @@ import pytest
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
-import skbnn._base as base
+import skbnn._fit_plans as fit_plans
 from skbnn import BayesianMLPClassifier
-from skbnn._callbacks import Callback
-from skbnn._device import device_context
-from skbnn._training import (
-    Run,
-    Trainer,
-    TrainingData,
-    draw_fit_seeds,
-    padded_rows,
-    run_advi,
-)
+from skbnn._inference.callbacks import Callback
+from skbnn._inference.device import device_context
+from skbnn._inference.initialisation import draw_fit_seeds
+from skbnn._inference.minibatches import TrainingData, padded_rows
+from skbnn._inference.trainer import Run, Trainer, run_advi
 
 
 def _run(max_epochs, learning_rate=0.01, steps_per_epoch=5):
@@ -222,8 +217,8 @@ def test_a_verbose_fit_on_a_terminal_draws_a_bar_advanced_every_step(
         def on_step_end(self, run):
             steps.append(run.epoch)
 
-    monkeypatch.setattr(base, "wants_progress_bar", lambda verbose: verbose)
-    monkeypatch.setattr(base, "ProgressBar", RecordingBar)
+    monkeypatch.setattr(fit_plans, "wants_progress_bar", lambda verbose: verbose)
+    monkeypatch.setattr(fit_plans, "ProgressBar", RecordingBar)
     X, _, y, _ = moons
     clf = BayesianMLPClassifier(
         hidden_layer_sizes=(4,), batch_size=100, max_iter=3, verbose=True

@@ -5,12 +5,12 @@ serves the PyMC model (one set of weights) and prediction (a stack of posterior
 draws with a leading draws axis). The layers with weights are reached through
 a ``layers`` object (:data:`DRAWN_WEIGHTS` here), so that the ADVI step can
 swap in layers that sample their outputs instead of their weights
-(``skbnn._sampled_layers``).
+(``skbnn._inference.sampled_layers``).
 """
 
 import pytensor.tensor as pt
 
-from ._convolution import Convolution2d
+from .convolution import Convolution2d
 
 ACTIVATIONS = {
     "identity": lambda x: x,

@@ -4,8 +4,8 @@ Each prior is a function ``prior(name, shape, scale)`` that, inside a
 ``pm.Model`` context, creates the PyMC random variables behind the weights
 ``name`` and returns the weights: the random variable ``name`` itself, or for
 the hierarchical prior a scale times standard-normal weights. ``scale`` may be
-a symbolic scalar (the model's shared ``prior_scale``). ``skbnn._posterior``
-reads a fitted posterior's weights either way.
+a symbolic scalar (the model's shared ``prior_scale``). ``skbnn.Posterior``
+reads a fitted posterior's weights either way, by the names given here.
 """
 
 import math
@@ -33,6 +33,33 @@ def normal_prior(name, shape, scale):
     return pm.Normal(name, mu=0.0, sigma=scale, shape=shape)
 
 
+# PyMC fits a positive variable on the log scale, under its name and this
+# suffix.
+LOG_SUFFIX = "_log__"
+
+
+def log_value_name(name):
+    """Name of the free (log-scale) variable behind the positive variable ``name``."""
+    return name + LOG_SUFFIX
+
+
+def free_weight_name(variable_names, name):
+    """Name of the free variable that holds the weights ``name``, or its ``z``.
+
+    Parameters
+    ----------
+    variable_names : container of str
+        The free variables of the model.
+    name : str
+        A network parameter.
+
+    Returns
+    -------
+    free_name : str
+    """
+    return name if name in variable_names else standardised_name(name)
+
+
 def standardised_name(name):
     """Name of the standard-normal variable behind a hierarchical weight."""
     return f"{name}_standardised"
@@ -48,7 +75,7 @@ def _non_centred(name, shape, scale, scale_shape):
 
     ``scale_shape`` broadcasts against ``shape``: one scale per tensor, or per
     row. The free variables are named by :func:`layer_scale_name` and
-    :func:`standardised_name`, which ``skbnn._posterior`` decodes.
+    :func:`standardised_name`, which ``skbnn.Posterior`` decodes.
     """
     learned_scale = pm.HalfNormal(
         layer_scale_name(name), sigma=scale, shape=scale_shape

@@ -1,4 +1,4 @@
-"""Posterior-predictive averages of a fitted network and uncertainty measures.
+"""The draw engine: a fitted network's outputs under posterior draws, averaged.
 
 Weights are drawn from the mean-field posterior, or from an equal-weight
 mixture of several, in chunks of draws and pushed through one compiled forward
@@ -21,11 +21,10 @@ import math
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
-from scipy.special import entr
 from sklearn.utils import gen_batches
 
-from ._likelihoods import INVERSE_LINKS
-from ._networks import coef_name, intercept_name
+from .._model.likelihoods import INVERSE_LINKS
+from .._model.networks import coef_name, intercept_name
 
 # Networks with fewer weights than this are evaluated on many draws per call,
 # where call overhead would dominate; larger ones one draw per call, as JAX's
@@ -214,7 +213,7 @@ class _DrawnWeights:
         self._block = block
         self._names = [name for name, _, _ in network.parameters()]
         self._dtype = dtype
-        self._over_draws = n_chunk_draws is not None
+        self.over_draws = n_chunk_draws is not None
         self._forward = _compiled_forward(
             network, inverse_link, mode, dtype.name, n_chunk_draws
         )
@@ -237,7 +236,7 @@ class _DrawnWeights:
             for name in self._names
         ]
         return _on_device(
-            draws if self._over_draws else [draw[0] for draw in draws], self._mode
+            draws if self.over_draws else [draw[0] for draw in draws], self._mode
         )
 
 
@@ -267,7 +266,7 @@ class _FirstLayerFromMoments:
             name for name, _, _ in network.parameters() if name != coef_name(0)
         ]
         self._dtype = dtype
-        self._over_draws = n_chunk_draws is not None
+        self.over_draws = n_chunk_draws is not None
         self._moments = _compiled_first_layer_moments(mode, dtype.name)
         self._factors = [
             [
@@ -292,7 +291,7 @@ class _FirstLayerFromMoments:
         block = _padded(rows, self._block)
         if not self._mixture:
             mean, std = self._moments(block, *self._factors[0])
-            return (mean[None], std[None]) if self._over_draws else (mean, std)
+            return (mean[None], std[None]) if self.over_draws else (mean, std)
         means, stds = zip(
             *(self._moments(block, *factor) for factor in self._factors), strict=True
         )
@@ -306,13 +305,13 @@ class _FirstLayerFromMoments:
             for name in self._names
         ]
         return _on_device(
-            draws if self._over_draws else [draw[0] for draw in draws], self._mode
+            draws if self.over_draws else [draw[0] for draw in draws], self._mode
         )
 
     def forward(self, moments, draws, members):
         mean, std = moments
         if self._mixture:
-            pick = members if self._over_draws else members[0]
+            pick = members if self.over_draws else members[0]
             mean, std = mean[pick], std[pick]
         return self._forward(mean, std, *draws)
 
@@ -323,46 +322,8 @@ def _first_layer_from_moments_applies(network, posterior):
     )
 
 
-def iter_draw_outputs(
-    posterior, X, *, network, inverse_link, n_draws, seed, mode, joint=True
-):
-    """Yield the network's per-draw outputs on row blocks of ``X``.
-
-    Parameters
-    ----------
-    posterior : skbnn._posterior.Posterior
-        The posterior over the parameters of ``network``; the draws are shared
-        among its members by :func:`draw_members`.
-    X : ndarray of shape (n_samples, n_features)
-        Inputs; their dtype is the dtype of the computation.
-    network : object
-        Architecture description from ``skbnn._networks``.
-    inverse_link : str
-        Key of ``skbnn._likelihoods.INVERSE_LINKS`` applied to the outputs.
-    n_draws : int
-        Number of posterior draws.
-    seed : int
-        Seed of the draws.
-    mode : str
-        PyTensor compilation mode.
-    joint : bool, default=True
-        True: each draw is one network, drawn from the posterior, applied to
-        every row, so the draws are draws of the network's function. False:
-        each row's draws need only be draws of its own posterior predictive,
-        which is all an average over draws row by row uses; an MLP's first
-        layer then samples its pre-activations given the row
-        (:class:`_FirstLayerFromMoments`).
-
-    Yields
-    ------
-    draws : slice
-        The draws the outputs belong to.
-    rows : slice
-        The rows of ``X`` the outputs belong to.
-    outputs : ndarray of shape (n_chunk_draws, n_rows, n_outputs)
-        Outputs for a chunk of draws; every draw appears once per row block.
-    """
-    dtype = X.dtype
+def _prediction_plan(posterior, network, inverse_link, n_draws, mode, dtype, joint):
+    """Choose how to draw: the plan, draws per call and rows per block."""
     n_weights = sum(math.prod(shape) for _, shape, _ in network.parameters())
     over_draws = n_weights < _VECTORISE_DRAWS_BELOW
     chunk_size = _chunk_size(n_draws, n_weights)
@@ -377,24 +338,58 @@ def iter_draw_outputs(
         n_chunk_draws=chunk_size if over_draws else None,
         block=rows_per_block,
     )
-    n_samples, n_features = X.shape
+    return plan, chunk_size, rows_per_block
+
+
+def iter_draw_outputs(
+    posterior, X, *, network, inverse_link, n_draws, seed, mode, joint=True
+):
+    """Yield the network's per-draw outputs on row blocks of ``X``.
+
+    Parameters
+    ----------
+    posterior : skbnn._prediction.posterior.Posterior
+        The posterior over the parameters of ``network``; the draws are shared
+        among its members by :func:`draw_members`.
+    X : ndarray of shape (n_samples, n_features)
+        Inputs; their dtype is the dtype of the computation.
+    network : object
+        Architecture description from ``skbnn._model.networks``.
+    inverse_link : str
+        Key of ``skbnn._model.likelihoods.INVERSE_LINKS`` applied to the outputs.
+    n_draws : int
+        Number of posterior draws.
+    seed : int
+        Seed of the draws.
+    mode : str
+        PyTensor compilation mode.
+    joint : bool, default=True
+        True: each draw is one network applied to every row, a draw of the
+        network's function. False: each row's draws need only follow its own
+        posterior predictive (all a row's average uses); an MLP's first layer
+        then samples its pre-activations given the row.
+
+    Yields
+    ------
+    draws : slice
+        The draws the outputs belong to.
+    rows : slice
+        The rows of ``X`` the outputs belong to.
+    outputs : ndarray of shape (n_chunk_draws, n_rows, n_outputs)
+        Outputs for a chunk of draws; every draw appears once per row block.
+    """
+    plan, chunk_size, rows_per_block = _prediction_plan(
+        posterior, network, inverse_link, n_draws, mode, X.dtype, joint
+    )
+    over_draws = plan.over_draws
+    n_samples = X.shape[0]
     members = draw_members(n_draws, posterior.n_members, seed)
     rows_per_pass = plan.rows_per_pass() or max(n_samples, 1)
     in_flight = None
     for pass_rows in gen_batches(n_samples, rows_per_pass):
-        blocks = []
-        for start in range(pass_rows.start, pass_rows.stop, rows_per_block):
-            rows = slice(start, min(start + rows_per_block, pass_rows.stop))
-            blocks.append((rows, plan.prepare(X[rows])))
+        blocks = _prepared_blocks(plan, X, pass_rows, rows_per_block)
         for chunk, first_draw in enumerate(range(0, n_draws, chunk_size)):
-            # Every chunk samples chunk_size draws, so one compiled function
-            # serves all; the last chunk drops the draws beyond n_draws. The
-            # draws depend on the seed and the chunk only, so every pass
-            # draws the same.
-            draws = slice(first_draw, min(first_draw + chunk_size, n_draws))
-            n_used = draws.stop - draws.start
-            chunk_members = np.zeros(chunk_size, dtype=int)
-            chunk_members[:n_used] = members[draws]
+            draws, chunk_members = _chunk(first_draw, chunk_size, members)
             drawn = plan.draw(np.random.default_rng([seed, chunk]), chunk_members)
             for rows, prepared in blocks:
                 # JAX computes a call while Python goes on: the next call is
@@ -407,246 +402,30 @@ def iter_draw_outputs(
         yield _finished(*in_flight, over_draws)
 
 
+def _prepared_blocks(plan, X, pass_rows, rows_per_block):
+    """Cut a pass's rows into blocks; return each with what the plan prepared."""
+    blocks = []
+    for start in range(pass_rows.start, pass_rows.stop, rows_per_block):
+        rows = slice(start, min(start + rows_per_block, pass_rows.stop))
+        blocks.append((rows, plan.prepare(X[rows])))
+    return blocks
+
+
+def _chunk(first_draw, chunk_size, members):
+    """Return a chunk's draws and the member of each of its ``chunk_size`` draws.
+
+    Every chunk samples ``chunk_size`` draws, so one compiled function serves
+    all; the last chunk drops the draws beyond ``len(members)``. The draws
+    depend on the seed and the chunk only, so every pass draws the same.
+    """
+    draws = slice(first_draw, min(first_draw + chunk_size, len(members)))
+    chunk_members = np.zeros(chunk_size, dtype=int)
+    chunk_members[: draws.stop - draws.start] = members[draws]
+    return draws, chunk_members
+
+
 def _finished(draws, rows, outputs, over_draws):
     """Wait for a call's outputs; return them as :func:`iter_draw_outputs` does."""
     outputs = np.asarray(outputs)[..., : rows.stop - rows.start, :]
     n_used = draws.stop - draws.start
     return draws, rows, outputs[:n_used] if over_draws else outputs[None]
-
-
-def _sum_over_draws(values):
-    """Sum ``values`` over their leading axis of draws, row by row.
-
-    NumPy orders a reduction over a leading axis by the array's shape, so a
-    block of one row and a block of many would add the same draws in another
-    order and round differently. Summed along a contiguous last axis, each
-    row's draws are added in the same order whatever the block.
-    """
-    return np.ascontiguousarray(np.moveaxis(values, 0, -1)).sum(axis=-1)
-
-
-def posterior_expectations(draw_outputs, n_samples, n_draws, statistics):
-    """Average statistics of the per-draw outputs over the posterior draws.
-
-    Parameters
-    ----------
-    draw_outputs : iterable of (slice, slice, ndarray)
-        As yielded by :func:`iter_draw_outputs`.
-    n_samples : int
-        Number of rows of ``X``.
-    n_draws : int
-        Number of draws every row receives.
-    statistics : dict of str to callable
-        Each maps outputs of shape (n_draws, n_rows, n_outputs) to an array
-        with leading shape (n_draws, n_rows).
-
-    Returns
-    -------
-    expectations : dict of str to ndarray
-        The posterior mean of each statistic, shaped (n_samples, ...).
-    """
-    sums = {}
-    for _, rows, outputs in draw_outputs:
-        for name, statistic in statistics.items():
-            value = _sum_over_draws(statistic(outputs))
-            if name not in sums:
-                sums[name] = np.zeros((n_samples, *value.shape[1:]))
-            sums[name][rows] += value
-    return {name: total / n_draws for name, total in sums.items()}
-
-
-def stack_draw_outputs(draw_outputs, n_samples, n_draws):
-    """Gather the per-draw outputs into one array.
-
-    Parameters
-    ----------
-    draw_outputs : iterable of (slice, slice, ndarray)
-        As yielded by :func:`iter_draw_outputs`.
-    n_samples : int
-        Number of rows of ``X``.
-    n_draws : int
-        Number of draws.
-
-    Returns
-    -------
-    outputs : ndarray of shape (n_draws, n_samples, n_outputs)
-    """
-    stacked = None
-    for draws, rows, outputs in draw_outputs:
-        if stacked is None:
-            stacked = np.empty((n_draws, n_samples, outputs.shape[-1]), outputs.dtype)
-        stacked[draws, rows] = outputs
-    return stacked
-
-
-def requested_kinds(kind, kinds):
-    """Validate ``kind``; return the list of kinds it asks for.
-
-    ``kind`` is one of ``kinds``, a list or tuple of them, or ``"all"``.
-    """
-    if isinstance(kind, str) and kind == "all":
-        return sorted(kinds)
-    requested = list(kind) if isinstance(kind, list | tuple) else [kind]
-    for one in requested:
-        if not isinstance(one, str) or one not in kinds:
-            raise ValueError(
-                f"The 'kind' parameter of predict_uncertainty must be a str among "
-                f"{sorted(kinds)}, 'all', or a list of them. Got {kind!r} instead."
-            )
-    return requested
-
-
-def by_kind(kind, values):
-    """Return ``values[kind]`` for one kind, else the dict of those asked for."""
-    if isinstance(kind, str) and kind != "all":
-        return values[kind]
-    return values
-
-
-def _normalised(proba):
-    # Probabilities computed in float32 sum to one within ~1e-7; renormalised
-    # in float64, every draw's probabilities sum to one to float64 precision.
-    proba = proba.astype(np.float64)
-    return proba / proba.sum(axis=-1, keepdims=True)
-
-
-CLASSIFICATION_STATISTICS = {
-    "proba": _normalised,
-    "proba_squared": lambda proba: np.square(_normalised(proba)),
-    "entropy": lambda proba: entr(_normalised(proba)).sum(axis=-1),
-}
-
-
-def _binary_entropy(proba):
-    proba = proba.astype(np.float64)
-    return entr(proba) + entr(1.0 - proba)
-
-
-# Each label's probability of being 1, from independent sigmoids.
-MULTILABEL_STATISTICS = {
-    "proba": lambda proba: proba.astype(np.float64),
-    "proba_squared": lambda proba: np.square(proba.astype(np.float64)),
-    "entropy": _binary_entropy,
-}
-
-REGRESSION_STATISTICS = {
-    "mean": lambda mean: mean.astype(np.float64),
-    "mean_squared": lambda mean: np.square(mean.astype(np.float64)),
-}
-
-
-def _half(outputs, second):
-    # Heteroscedastic outputs: each target's mean, then its noise variance.
-    n_targets = outputs.shape[-1] // 2
-    part = outputs[..., n_targets:] if second else outputs[..., :n_targets]
-    return part.astype(np.float64)
-
-
-HETEROSCEDASTIC_STATISTICS = {
-    "mean": lambda outputs: _half(outputs, second=False),
-    "mean_squared": lambda outputs: np.square(_half(outputs, second=False)),
-    "noise_variance": lambda outputs: _half(outputs, second=True),
-}
-
-
-def _variance(second_moment, first_moment):
-    # E[x^2] - E[x]^2 can dip below zero by rounding.
-    return np.maximum(second_moment - np.square(first_moment), 0.0)
-
-
-def classification_uncertainty(expectations, kind):
-    """Per-sample uncertainty of a classifier's predictive distribution.
-
-    Parameters
-    ----------
-    expectations : dict of str to ndarray
-        Posterior expectations of ``CLASSIFICATION_STATISTICS``.
-    kind : {"entropy", "mutual_information", "expected_entropy", "std"}
-        ``"entropy"`` is the entropy of the posterior-mean probabilities
-        (total uncertainty); it splits into ``"expected_entropy"``, the mean
-        entropy of each draw's probabilities (aleatoric), and
-        ``"mutual_information"``, their difference (epistemic) [1]_.
-        ``"std"`` is the posterior standard deviation of the probability of
-        the predicted class.
-
-    Returns
-    -------
-    uncertainty : ndarray of shape (n_samples,)
-
-    References
-    ----------
-    .. [1] Depeweg, Hernandez-Lobato, Doshi-Velez and Udluft, "Decomposition
-       of Uncertainty in Bayesian Deep Learning for Efficient and Risk-sensitive
-       Learning", ICML 2018.
-    """
-    proba = expectations["proba"]
-    if kind == "std":
-        predicted = np.argmax(proba, axis=1)[:, None]
-        variance = _variance(expectations["proba_squared"], proba)
-        return np.sqrt(np.take_along_axis(variance, predicted, axis=1)[:, 0])
-    total = entr(proba).sum(axis=1)
-    if kind == "entropy":
-        return total
-    if kind == "expected_entropy":
-        return expectations["entropy"]
-    return np.maximum(total - expectations["entropy"], 0.0)
-
-
-def multilabel_uncertainty(expectations, kind):
-    """Per-sample, per-label uncertainty of a multilabel classifier.
-
-    Each label is a two-class problem of its own, and the kinds read as in
-    :func:`classification_uncertainty` for it: ``"entropy"`` is the binary
-    entropy of the label's posterior-mean probability, the sum of
-    ``"expected_entropy"`` (the mean binary entropy of each draw) and
-    ``"mutual_information"``; ``"std"`` is the posterior standard deviation
-    of the label's probability.
-
-    Parameters
-    ----------
-    expectations : dict of str to ndarray
-        Posterior expectations of ``MULTILABEL_STATISTICS``.
-    kind : {"entropy", "mutual_information", "expected_entropy", "std"}
-
-    Returns
-    -------
-    uncertainty : ndarray of shape (n_samples, n_labels)
-    """
-    proba = expectations["proba"]
-    if kind == "std":
-        return np.sqrt(_variance(expectations["proba_squared"], proba))
-    total = _binary_entropy(proba)
-    if kind == "entropy":
-        return total
-    if kind == "expected_entropy":
-        return expectations["entropy"]
-    return np.maximum(total - expectations["entropy"], 0.0)
-
-
-def regression_uncertainty(expectations, noise_variance, kind):
-    """Per-sample predictive standard deviation of a regressor, or a part of it.
-
-    Parameters
-    ----------
-    expectations : dict of str to ndarray
-        Posterior expectations of ``REGRESSION_STATISTICS``.
-    noise_variance : ndarray of shape (n_outputs,) or (n_samples, n_outputs)
-        Posterior mean of the observation noise variance, per sample when
-        the noise depends on the input.
-    kind : {"std", "epistemic", "aleatoric"}
-        ``"std"`` is the total predictive standard deviation; its square is the
-        sum of the squares of ``"epistemic"`` (spread of the network's mean
-        over the posterior) and ``"aleatoric"`` (observation noise).
-
-    Returns
-    -------
-    uncertainty : ndarray of shape (n_samples, n_outputs)
-    """
-    epistemic = _variance(expectations["mean_squared"], expectations["mean"])
-    aleatoric = np.broadcast_to(noise_variance, epistemic.shape)
-    variance = {
-        "std": epistemic + aleatoric,
-        "epistemic": epistemic,
-        "aleatoric": aleatoric,
-    }[kind]
-    return np.sqrt(variance)

@@ -1,17 +1,52 @@
-"""How a fitted estimator predicts: validate ``X``, draw, average, summarise."""
+"""How a fitted estimator predicts: draw, complete, average, summarise.
+
+The draw engine (:mod:`skbnn._prediction.draws`) pushes ``X`` through the
+network under posterior draws; the fitted likelihood completes each draw's
+outputs with its own draws, names the statistics averaged over them and reads
+the uncertainty kinds from those averages. The estimator validates ``X``
+(``_validated_input``) and chooses the likelihood (``_likelihood``).
+"""
 
 import warnings
 from numbers import Integral
 
 import numpy as np
+from scipy.special import logsumexp
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from . import _device
-from ._device import compile_mode, device_context
-from ._networks import coef_name, intercept_name
-from ._predictive import iter_draw_outputs, posterior_expectations, stack_draw_outputs
-from ._validation import validate_input
+from .._inference import device as _device
+from .._inference.device import compile_mode, device_context
+from .._model.networks import coef_name, intercept_name
+from .averages import posterior_expectations, stack_draw_outputs
+from .draws import draw_members, iter_draw_outputs
+
+# Seeds the noise draws of the predictive density apart from the weights'.
+_NOISE_STREAM = 2**32 - 2
+
+
+def requested_kinds(kind, kinds):
+    """Validate ``kind``; return the list of kinds it asks for.
+
+    ``kind`` is one of ``kinds``, a list or tuple of them, or ``"all"``.
+    """
+    if isinstance(kind, str) and kind == "all":
+        return sorted(kinds)
+    requested = list(kind) if isinstance(kind, list | tuple) else [kind]
+    for one in requested:
+        if not isinstance(one, str) or one not in kinds:
+            raise ValueError(
+                f"The 'kind' parameter of predict_uncertainty must be a str among "
+                f"{sorted(kinds)}, 'all', or a list of them. Got {kind!r} instead."
+            )
+    return requested
+
+
+def by_kind(kind, values):
+    """Return ``values[kind]`` for one kind, else the dict of those asked for."""
+    if isinstance(kind, str) and kind != "all":
+        return values[kind]
+    return values
 
 
 class PosteriorPredictiveMixin:
@@ -61,11 +96,16 @@ class PosteriorPredictiveMixin:
             )
 
     def _posterior_expectations(self, X, posterior):
-        draw_outputs = self._iter_draw_outputs(
-            X, posterior, self.n_posterior_draws, self._prediction_seed
+        """Average the likelihood's statistics over the posterior draws."""
+        likelihood = self._likelihood()
+        n_draws, seed = self.n_posterior_draws, self._prediction_seed
+        draw_outputs = likelihood.prediction_outputs(
+            self._iter_draw_outputs(X, posterior, n_draws, seed),
+            posterior,
+            draw_members(n_draws, posterior.n_members, seed),
         )
         return posterior_expectations(
-            draw_outputs, X.shape[0], self.n_posterior_draws, self._statistics
+            draw_outputs, X.shape[0], n_draws, likelihood.statistics
         )
 
     def _sample_outputs(self, X, n_samples, random_state):
@@ -87,13 +127,42 @@ class PosteriorPredictiveMixin:
         """Validate ``X`` and average the prediction statistics over draws."""
         return self._posterior_expectations(self._validated_input(X), self.posterior_)
 
-    def _validated_input(self, X):
-        """Check that the model is fitted and its parameters valid; validate X."""
+    def _uncertainties(self, X, kind):
+        """Validate ``kind`` and ``X``; read each kind asked for from one pass.
+
+        Returns the uncertainty (an array for one kind, a dict by kind for a
+        list or ``"all"``) and the expectations it was read from.
+        """
         check_is_fitted(self)
-        # set_params after fit may have changed what prediction reads.
-        self._validate_params()
-        X, _ = self._as_rows(X, reset=False)
-        return validate_input(self, X)
+        likelihood = self._likelihood()
+        kinds = requested_kinds(kind, likelihood.uncertainty_kinds)
+        expectations = self._expectations(X)
+        values = {
+            one: likelihood.uncertainty(expectations, one, self.posterior_)
+            for one in kinds
+        }
+        return by_kind(kind, values), expectations
+
+    def _log_predictive_density(self, X, y):
+        """Each row's log of the mean over draws of the likelihood of ``y``.
+
+        ``X`` is validated and ``y`` encoded as in the fit; each draw is one of
+        the weights and one of the likelihood's noise.
+        """
+        likelihood = self._likelihood()
+        n_draws, seed = self.n_posterior_draws, self._prediction_seed
+        posterior = self.posterior_
+        members = draw_members(n_draws, posterior.n_members, seed)
+        noise = likelihood.draw_noise(
+            posterior, np.random.default_rng([seed, _NOISE_STREAM]), members
+        )
+        log_sum = np.full(X.shape[0], -np.inf)
+        for draws, rows, outputs in self._iter_draw_outputs(
+            X, posterior, n_draws, seed
+        ):
+            log_density = likelihood.log_density(y[rows], outputs, noise, draws)
+            log_sum[rows] = np.logaddexp(log_sum[rows], logsumexp(log_density, 0))
+        return log_sum - np.log(n_draws)
 
     def _layer_moments(self, name_of, part):
         check_is_fitted(self)

@@ -1,9 +1,9 @@
 """The trainer: runs of minibatch ADVI over the compiled step, with callbacks.
 
 A fit is ``ensemble_size`` members, each the best of ``n_init`` runs. A run
-resets the compiled step (:class:`skbnn._inference.AdviStep`) to an initial
+resets the compiled step (:class:`skbnn._inference.step.AdviStep`) to an initial
 posterior and seeds, then takes epochs of minibatch steps until ``max_epochs``
-or until a callback stops it (``skbnn._callbacks``); Ctrl-C ends it and keeps
+or until a callback stops it (``skbnn._inference.callbacks``); Ctrl-C ends it and keeps
 what it learned.
 """
 
@@ -13,32 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._minibatches import iter_row_minibatches
-from ._posterior import free_weight_name
-
-# Batches smaller than this are padded to a power of two (see padded_rows).
-PAD_BATCHES_BELOW = 256
-
-
-def padded_rows(batch_size):
-    """Rows of the compiled step's minibatch for batches of ``batch_size``.
-
-    Small batches are padded with rows of weight zero up to a power of two:
-    on small data sets the batch is the whole data set, and without padding
-    every data set size would compile the step anew.
-
-    Parameters
-    ----------
-    batch_size : int
-        Rows that carry data.
-
-    Returns
-    -------
-    rows : int
-    """
-    if batch_size >= PAD_BATCHES_BELOW:
-        return batch_size
-    return 1 << (batch_size - 1).bit_length()
+from .callbacks import Plateau, RunawayGuard
+from .minibatches import iter_row_minibatches, minibatch_buffers
 
 
 def _divergence_error(epoch, step, loss, learning_rate):
@@ -57,7 +33,11 @@ SMOOTHING_STEPS = 50
 
 @dataclass
 class Run:
-    """The state of one run, which its callbacks read and write.
+    """The state of one run that the loop owns; its callbacks read and write it.
+
+    What a callback counts for itself (a plateau's best loss, a guard's
+    rewinds, the validation scores) it keeps on itself; :meth:`callback`
+    finds it after the run.
 
     Attributes
     ----------
@@ -82,33 +62,18 @@ class Run:
     rewind : callable
         ``rewind(posterior)`` sets the current posterior to one that
         ``read_posterior`` returned and clears Adam's state.
-    recover : callable or None
-        Set by ``RunawayGuard``: ``recover(run, reason)`` rewinds the run at a
-        smaller step size after a step whose loss was not finite, and returns
-        whether it could; None (no guard) lets such a step end the fit.
     posterior : dict
         The posterior at the end of the run; empty if its parameters were no
         longer finite after a callback stopped it.
+    best_posterior, best_epoch, rank
+        The posterior the run returns instead of its last (set by
+        :meth:`keep`), its epoch, and the run's rank among restarts (lower is
+        better).
     stop_reason : str or None
         Why a callback stopped the run.
     interrupted : bool
         Whether Ctrl-C ended the run.
-    validation_score, validation_scores, best_validation_score
-        Written by ``ValidationScore`` and ``KeepBest``.
-    best_posterior, best_epoch, rank
-        Written by ``KeepBest``: the posterior to keep, its epoch, and the
-        run's rank among restarts (lower is better).
-    best_loss : float
-        Written by ``Plateau``: the lowest epoch loss.
-    runaway : str or None
-        Written by ``RunawayGuard`` when the loss ran away and the run
-        stopped.
-    rewinds : list of int
-        Written by ``RunawayGuard``: the epochs after which the run went back
-        to its best posterior at a smaller step size.
-    reached_plateau : bool
-        Written by ``Plateau``: the metric stopped improving at least once.
-    callbacks : list of skbnn._callbacks.Callback
+    callbacks : list of skbnn._inference.callbacks.Callback
         The run's callbacks, in the order they are called.
     """
 
@@ -123,20 +88,12 @@ class Run:
     smoothed_loss: float = np.inf
     read_posterior: object = None
     rewind: object = None
-    recover: object = None
     posterior: dict = field(default_factory=dict)
-    stop_reason: str | None = None
-    interrupted: bool = False
-    validation_score: float | None = None
-    validation_scores: list = field(default_factory=list)
-    best_validation_score: float = -np.inf
     best_posterior: object = None
     best_epoch: int | None = None
     rank: float = np.inf
-    best_loss: float = np.inf
-    runaway: str | None = None
-    rewinds: list = field(default_factory=list)
-    reached_plateau: bool = False
+    stop_reason: str | None = None
+    interrupted: bool = False
     callbacks: list = field(default_factory=list)
 
     @classmethod
@@ -160,53 +117,20 @@ class Run:
         """Ask the trainer to end the run after this epoch."""
         self.stop_reason = reason
 
+    def keep(self, posterior, rank):
+        """Keep ``posterior``, this epoch's, as the one the run returns."""
+        self.best_posterior = posterior
+        self.best_epoch = self.epoch
+        self.rank = rank
+
+    def callback(self, kind):
+        """Return the run's first callback of type ``kind``, or None."""
+        return next((c for c in self.callbacks if isinstance(c, kind)), None)
+
     @property
     def kept_posterior(self):
         """The best posterior, else (no epoch scored) the last one."""
         return dict(self.best_posterior or self.posterior)
-
-
-@dataclass(frozen=True)
-class TrainingData:
-    """What every run of a fit trains on.
-
-    Attributes
-    ----------
-    X : ndarray or skbnn._out_of_core.OutOfCoreRows
-        Inputs, of the step's dtype; rows on disk are read a buffer at a time.
-    y : ndarray
-        Targets, encoded for the likelihood.
-    batch_size : int
-        Rows of a minibatch, at most ``n_samples``.
-    sample_weight : ndarray of shape (n_samples,) or None
-        Weight of each sample's log-likelihood term; a weight of 2 counts a
-        sample as if it appeared twice.
-    total_size : int or None
-        Rows of the data set that the ELBO's likelihood stands for, of which
-        these rows are a uniform sample (``partial_fit``: the rows seen so
-        far); None: these rows.
-    """
-
-    X: object
-    y: np.ndarray
-    batch_size: int
-    sample_weight: np.ndarray | None = None
-    total_size: int | None = None
-
-    @property
-    def total_weight(self):
-        """The summed sample weight that the ELBO's likelihood stands for."""
-        if self.total_size is None:
-            if self.sample_weight is None:
-                return self.X.shape[0]
-            return float(np.sum(self.sample_weight))
-        mean_weight = 1.0 if self.sample_weight is None else self.sample_weight.mean()
-        return self.total_size * float(mean_weight)
-
-    @property
-    def steps_per_epoch(self):
-        """Optimisation steps of one pass over the rows."""
-        return -(-self.X.shape[0] // self.batch_size)
 
 
 def _call(callbacks, hook, run):
@@ -253,7 +177,7 @@ def _epoch_loss(step, data, batch, run, rng):
             callback.on_step_end(run)
         if not np.isfinite(loss):
             reason = f"the negative ELBO became {loss} at step {run.n_steps}"
-            if run.recover is None or not run.recover(run, reason):
+            if not any(c.on_nonfinite_loss(run, reason) for c in run.callbacks):
                 raise _divergence_error(run.epoch, run.n_steps, loss, run.learning_rate)
             continue
         losses.append(loss)
@@ -262,32 +186,18 @@ def _epoch_loss(step, data, batch, run, rng):
     return float(np.mean(losses))
 
 
-def _minibatch_buffers(step, data):
-    """Buffers of the padded minibatch, and the weight that scales its rows."""
-    n_samples = data.X.shape[0] if data.total_size is None else data.total_size
-    rows = padded_rows(data.batch_size)
-    # Rows drawn uniformly at random, each likelihood term scaled by
-    # n_samples / batch_size: an unbiased estimate of the weighted sum.
-    scale = n_samples / data.batch_size
-    row_weights = np.zeros(rows, dtype=step.dtype)
-    row_weights[: data.batch_size] = scale
-    X_batch = np.zeros((rows, *data.X.shape[1:]), dtype=data.X.dtype)
-    y_batch = np.zeros((rows, *data.y.shape[1:]), dtype=data.y.dtype)
-    return X_batch, y_batch, row_weights, scale
-
-
 def run_advi(step, data, run, callbacks=(), *, random_seed):
     """Run minibatch ADVI from the step's current state; fill in ``run``.
 
     Parameters
     ----------
-    step : skbnn._inference.AdviStep
+    step : skbnn._inference.step.AdviStep
         The compiled step, already reset to the run's initial state.
     data : TrainingData
         What to train on.
     run : Run
         The run's budget and state.
-    callbacks : sequence of skbnn._callbacks.Callback, default=()
+    callbacks : sequence of skbnn._inference.callbacks.Callback, default=()
         Called in order at each hook.
     random_seed : int
         Seeds the minibatch draws.
@@ -306,7 +216,7 @@ def run_advi(step, data, run, callbacks=(), *, random_seed):
     run.callbacks = list(callbacks)
     run.read_posterior = step.snapshot
     total_weight = data.total_weight
-    batch = _minibatch_buffers(step, data)
+    batch = minibatch_buffers(step, data)
     rng = np.random.default_rng(random_seed)
 
     def rewind(posterior):
@@ -340,7 +250,7 @@ class Trainer:
 
     Parameters
     ----------
-    step : skbnn._inference.AdviStep
+    step : skbnn._inference.step.AdviStep
         The compiled step.
     data : TrainingData
         What every run trains on.
@@ -355,7 +265,7 @@ class Trainer:
     """
 
     step: object
-    data: TrainingData
+    data: object
     new_run: object
     initial_posterior: object
     initial_std: float
@@ -480,104 +390,6 @@ class Stream:
             self.states = [None] * len(self.seeds)
 
 
-@dataclass(frozen=True)
-class FitSeeds:
-    """The seeds of one fit, all drawn from its ``random_state``.
-
-    Attributes
-    ----------
-    split : int
-        Seeds the validation split.
-    prediction : int
-        Seeds the posterior draws of every prediction of the fitted model.
-    members : list of list of (int, int)
-        ``(init_seed, advi_seed)`` of each restart of each member.
-    """
-
-    split: int
-    prediction: int
-    members: list
-
-
-def draw_fit_seeds(random_state, ensemble_size, n_init):
-    """Draw a fit's seeds from a ``RandomState``.
-
-    The first member's first run has seeds drawn before the others', so it is
-    the same fit whatever ``ensemble_size`` and ``n_init`` are.
-    """
-    most = np.iinfo(np.int32).max
-    init_seed, split_seed, advi_seed, prediction_seed = random_state.randint(
-        most, size=4
-    )
-    seeds = [
-        (init_seed, advi_seed),
-        *random_state.randint(most, size=(ensemble_size * n_init - 1, 2)),
-    ]
-    members = [seeds[m * n_init : (m + 1) * n_init] for m in range(ensemble_size)]
-    return FitSeeds(split_seed, prediction_seed, members)
-
-
-# Variational standard deviations start small, so the first steps follow the
-# means as plain gradient descent would, before the posterior spread grows.
-# Weights start at 1/64 of their layer's Glorot bound: near 1e-2 for small
-# networks and 1e-3 for MNIST's 2x800 MLP, the values that suited each
-# (benchmarks/bench_small.py, examples/mnist_mlp.py). Other variables (prior
-# scales, noise) start at INITIAL_STD.
-INITIAL_STD = 1e-2
-INITIAL_STD_OF_BOUND = 1 / 64
-
-
-def glorot_initial_posterior(network, variable_names, activation, seed):
-    """Return a run's initial posterior: Glorot-uniform means, small stds.
-
-    Glorot-uniform means as in scikit-learn's MLP (Glorot and Bengio, 2010)
-    are random enough to break the symmetry between hidden units. The
-    hierarchical prior's standardised weights start there too; its layer
-    scales, left out, start at their prior's initial point and multiply them.
-
-    Parameters
-    ----------
-    network : object
-        Architecture description from ``skbnn._networks``.
-    variable_names : container of str
-        The model's free variables.
-    activation : str
-        The hidden layers' activation.
-    seed : int
-        Seeds the means.
-
-    Returns
-    -------
-    posterior : dict of str to (ndarray, float)
-    """
-    rng = np.random.default_rng(seed)
-    factor = 2.0 if activation == "logistic" else 6.0
-    posterior = {}
-    for name, shape, fan_in in network.parameters():
-        bound = np.sqrt(factor / (fan_in + shape[-1]))
-        posterior[free_weight_name(variable_names, name)] = (
-            rng.uniform(-bound, bound, shape),
-            INITIAL_STD_OF_BOUND * bound,
-        )
-    return posterior
-
-
-def resolve_batch_size(batch_size, n_samples):
-    """Rows of a minibatch: ``"auto"`` is ``min(200, n_samples)``.
-
-    A larger batch than the data is clipped to it, with scikit-learn's MLP's
-    warning.
-    """
-    if batch_size == "auto":
-        return min(200, n_samples)
-    if batch_size > n_samples:
-        warnings.warn(
-            "Got `batch_size` less than 1 or larger than sample size. It is "
-            "going to be clipped"
-        )
-    return min(batch_size, n_samples)
-
-
 def warn_if_not_converged(run, *, max_iter, learning_rate_init, prefix=""):
     """Warn when ``run`` ended without converging; say what to change.
 
@@ -593,16 +405,18 @@ def warn_if_not_converged(run, *, max_iter, learning_rate_init, prefix=""):
         Names the member of an ensemble.
     """
     n_epochs = len(run.loss_curve)
-    if run.runaway is not None:
+    guard = run.callback(RunawayGuard) or RunawayGuard()
+    plateau = run.callback(Plateau)
+    if guard.runaway is not None:
         warnings.warn(
-            f"{prefix}Stopped at epoch {n_epochs}: {run.runaway}. Kept "
+            f"{prefix}Stopped at epoch {n_epochs}: {guard.runaway}. Kept "
             f"the posterior of epoch {run.best_epoch}. Lower "
             f"learning_rate_init (now {learning_rate_init}) or "
             "standardise the inputs (e.g. StandardScaler in a Pipeline).",
             ConvergenceWarning,
         )
-    elif run.rewinds:
-        epochs = ", ".join(map(str, run.rewinds))
+    elif guard.rewinds:
+        epochs = ", ".join(map(str, guard.rewinds))
         warnings.warn(
             f"{prefix}The loss ran away at learning_rate_init={learning_rate_init} "
             f"(after epochs {epochs}); each time the fit went back to its best "
@@ -611,7 +425,7 @@ def warn_if_not_converged(run, *, max_iter, learning_rate_init, prefix=""):
             "the inputs (e.g. StandardScaler in a Pipeline).",
             ConvergenceWarning,
         )
-    elif n_epochs == max_iter and not run.reached_plateau:
+    elif n_epochs == max_iter and not (plateau and plateau.reached_plateau):
         # With the adaptive schedule, max_iter may end a refinement at a
         # smaller step size after the fit converged: no warning then.
         warnings.warn(

@@ -1,18 +1,17 @@
 """Callbacks of a training run, one job each.
 
-A callback sees the :class:`skbnn._training.Run` it belongs to at the start
-of the run, after every step and epoch, and at its end; it reads the run's
-state and may change it: the step size of the next epoch, a request to stop,
-the posterior to keep. The trainer calls the callbacks of an epoch in their
-order, and none after one that asked to stop. The stopping rule of
-``sklearn.neural_network.MLPClassifier`` is three of them here: a
-:class:`Plateau` that counts epochs without improvement, a step-size schedule
-it consults (:class:`AdaptiveStepSize`), and :class:`KeepBest`.
+A callback sees the :class:`skbnn._inference.trainer.Run` it belongs to at the
+start of the run, after every step and epoch, and at its end; it reads the
+run's state and may change it: the step size of the next epoch, a request to
+stop, the posterior to keep. What a callback counts or remembers it keeps on
+itself, as skorch's callbacks and PyMC's do; where one needs another's
+figure, it is given that callback (``KeepBest(validation)``). The trainer
+calls the callbacks of an epoch in their order, and none after one that
+asked to stop. The stopping rule of ``sklearn.neural_network.MLPClassifier``
+is three of them here: a :class:`Plateau` that counts epochs without
+improvement, a step-size schedule it consults (:class:`AdaptiveStepSize`),
+and :class:`KeepBest`.
 """
-
-import contextlib
-import sys
-import time
 
 import numpy as np
 
@@ -33,27 +32,16 @@ class Callback:
     def on_epoch_end(self, run):
         """Call after each epoch; ``run.loss_curve[-1]`` is its loss."""
 
+    def on_nonfinite_loss(self, run, reason):
+        """Call when a step's loss is not finite; return whether it recovered.
+
+        A callback that returns True has put the run back on a finite path
+        (the trainer goes on); if none does, the fit fails.
+        """
+        return False
+
     def on_run_end(self, run):
         """Call when the run ends, however it ends."""
-
-
-class EpochLog(Callback):
-    """Print each epoch's loss, the time elapsed and the most still to go.
-
-    The remaining time is an upper bound, at the mean epoch time so far: the
-    stopping rule may end the run sooner than ``max_epochs``.
-    """
-
-    def on_run_begin(self, run):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, run):
-        elapsed = time.perf_counter() - self._start
-        left = elapsed / run.epoch * (run.max_epochs - run.epoch)
-        run.log(
-            f"Iteration {run.epoch}, loss = {run.loss_curve[-1]:.8f}, "
-            f"{elapsed:.1f} s elapsed, at most {left:.1f} s to go"
-        )
 
 
 class RunawayGuard(Callback):
@@ -63,13 +51,14 @@ class RunawayGuard(Callback):
     ``run.smoothing_window`` epochs exceeds the lowest such median by more
     than ``max(|lowest|, 1)``: more than double a positive loss. ADVI's noise
     moves it by far less; a step size too large for the data's scale moves it
-    by orders of magnitude. The guard then puts the run back at its best
-    posterior so far (``run.best_posterior``, which :class:`KeepBest` keeps;
-    the run's initial posterior while the best is the first epoch's) with
-    Adam's state cleared, divides the step size by ``divisor``, and lets
-    the run go on within its budget of epochs; so too when a step's loss stops
-    being finite (``run.recover``). Only when the step size would fall below
-    ``minimum`` does it stop the run and set ``run.runaway``.
+    by orders of magnitude. The guard then puts the run back at the posterior
+    the run keeps (``run.best_posterior``, which a :class:`KeepBest` sets; the
+    run's initial posterior while none is kept or the kept one is the first
+    epoch's) with Adam's state cleared, divides the step size by ``divisor``,
+    and lets the run go on within its budget of epochs; so too when a step's
+    loss stops being finite (:meth:`on_nonfinite_loss`). Only when the step
+    size would fall below ``minimum`` does it stop the run and set
+    ``runaway``.
 
     Parameters
     ----------
@@ -83,25 +72,35 @@ class RunawayGuard(Callback):
     ----------
     lowest : float
         Lowest median loss seen.
+    rewinds : list of int
+        The epochs after which the run went back at a smaller step size.
+    runaway : str or None
+        Why the run stopped, when the loss ran away and the step size could
+        fall no further.
     """
 
     def __init__(self, divisor=ADAPTIVE_DIVISOR, minimum=MIN_ADAPTIVE_LEARNING_RATE):
         self.divisor = divisor
         self.minimum = minimum
         self.lowest = np.inf
+        self.rewinds = []
+        self.runaway = None
         self._lowest_epoch = None
         self._watch_from = 1
 
     def on_run_begin(self, run):
-        run.recover = self.recover
         self._start = run.read_posterior()
+
+    def on_nonfinite_loss(self, run, reason):
+        """Rewind ``run`` at a smaller step size; return whether it could."""
+        return self.recover(run, reason)
 
     def recover(self, run, reason):
         """Rewind ``run`` at a smaller step size; return whether it could.
 
         Parameters
         ----------
-        run : skbnn._training.Run
+        run : skbnn._inference.trainer.Run
             The run whose loss ran away or stopped being finite.
         reason : str
             What went wrong, for the log.
@@ -125,7 +124,7 @@ class RunawayGuard(Callback):
             run.rewind(self._start)
             where = "the initial posterior"
         run.learning_rate = smaller
-        run.rewinds.append(run.epoch)
+        self.rewinds.append(run.epoch)
         # The first window of epochs wholly after the rewind ends then.
         self._watch_from = run.epoch + run.smoothing_window
         run.log(
@@ -153,9 +152,9 @@ class RunawayGuard(Callback):
         )
         if self.recover(run, reason):
             return
-        run.runaway = reason
-        run.log(f"Stopping: {run.runaway}.")
-        run.stop(run.runaway)
+        self.runaway = reason
+        run.log(f"Stopping: {self.runaway}.")
+        run.stop(self.runaway)
 
 
 class ValidationScore(Callback):
@@ -167,51 +166,59 @@ class ValidationScore(Callback):
         Maps a posterior (a mapping of free-variable names to their Gaussian's
         mean and std) to a score; higher is better.
 
-    Sets ``run.validation_score`` and appends it to ``run.validation_scores``.
+    Attributes
+    ----------
+    scores : list of float
+        The score of each epoch; the last is the current epoch's.
     """
 
     def __init__(self, score):
         self.score = score
+        self.scores = []
+
+    @property
+    def current(self):
+        """float: the score of the epoch that just ended."""
+        return self.scores[-1]
 
     def on_epoch_end(self, run):
-        run.validation_score = self.score(run.read_posterior())
-        run.validation_scores.append(run.validation_score)
-        run.log(f"Validation score: {run.validation_score:f}")
+        self.scores.append(self.score(run.read_posterior()))
+        run.log(f"Validation score: {self.current:f}")
 
 
 class KeepBest(Callback):
-    """Keep the posterior of the best epoch as ``run.best_posterior``.
+    """Keep the posterior of the best epoch as the run's (``run.keep``).
 
-    Best is the highest ``run.validation_score`` when a
-    :class:`ValidationScore` comes before, else the lowest
-    ``run.smoothed_loss``: ADVI's one-draw loss is too noisy to rank
-    posteriors by one epoch. ``run.rank`` (lower is better) then ranks the run
-    among restarts.
+    Best is the highest score of ``validation`` when one is given (a
+    :class:`ValidationScore` earlier in the epoch's callbacks), else the
+    lowest ``run.smoothed_loss``: ADVI's one-draw loss is too noisy to rank
+    posteriors by one epoch. The run's rank among restarts (lower is better)
+    follows.
 
     Parameters
     ----------
-    monitor : {"validation_score", "smoothed_loss"}
-        What decides.
+    validation : ValidationScore or None, default=None
+        What decides; None: the smoothed training loss.
+
+    Attributes
+    ----------
+    best_validation_score : float
+        The highest validation score (``-inf`` without ``validation``).
     """
 
-    def __init__(self, monitor):
-        self.monitor = monitor
+    def __init__(self, validation=None):
+        self.validation = validation
+        self.best_validation_score = -np.inf
 
     def on_epoch_end(self, run):
-        if self.monitor == "validation_score":
-            score = run.validation_score
-            if score > run.best_validation_score:
-                run.best_validation_score = score
-                self._keep(run)
-            run.rank = -run.best_validation_score
+        if self.validation is not None:
+            score = self.validation.current
+            if score > self.best_validation_score:
+                self.best_validation_score = score
+                run.keep(run.read_posterior(), rank=-score)
+            run.rank = -self.best_validation_score
         elif not run.smoothed_loss > run.rank:
-            run.rank = run.smoothed_loss
-            self._keep(run)
-
-    @staticmethod
-    def _keep(run):
-        run.best_posterior = run.read_posterior()
-        run.best_epoch = run.epoch
+            run.keep(run.read_posterior(), rank=run.smoothed_loss)
 
 
 class ConstantStepSize:
@@ -263,31 +270,37 @@ class Plateau(Callback):
         Smallest improvement that counts.
     n_iter_no_change : int or inf
         Epochs without improvement tolerated.
-    monitor : {"loss", "validation_score"}
-        The epoch's training loss (lower is better) or ``run.validation_score``
-        (higher is better).
     schedule : ConstantStepSize or AdaptiveStepSize
         Consulted at each plateau.
+    validation : ValidationScore or None, default=None
+        Whose score (higher is better) decides; None: the epoch's training
+        loss (lower is better).
 
-    Records the lowest training loss in ``run.best_loss`` (with
-    ``monitor="loss"``) and sets ``run.reached_plateau`` at the first plateau.
+    Attributes
+    ----------
+    best_loss : float
+        The lowest training loss (without ``validation``).
+    reached_plateau : bool
+        Whether the metric stopped improving at least once.
     """
 
-    def __init__(self, tol, n_iter_no_change, monitor, schedule):
+    def __init__(self, tol, n_iter_no_change, schedule, validation=None):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
-        self.monitor = monitor
         self.schedule = schedule
+        self.validation = validation
+        self.best_loss = np.inf
+        self.reached_plateau = False
         self._best_score = -np.inf
         self._no_improvement_count = 0
 
     def _improved(self, run):
-        if self.monitor == "loss":
+        if self.validation is None:
             loss = run.loss_curve[-1]
-            improved = loss <= run.best_loss - self.tol
-            run.best_loss = min(run.best_loss, loss)
+            improved = loss <= self.best_loss - self.tol
+            self.best_loss = min(self.best_loss, loss)
             return improved
-        score = run.validation_score
+        score = self.validation.current
         improved = score >= self._best_score + self.tol
         self._best_score = max(self._best_score, score)
         return improved
@@ -297,8 +310,8 @@ class Plateau(Callback):
         self._no_improvement_count = 0 if improved else self._no_improvement_count + 1
         if self._no_improvement_count <= self.n_iter_no_change:
             return
-        run.reached_plateau = True
-        metric = "Validation score" if self.monitor != "loss" else "Training loss"
+        self.reached_plateau = True
+        metric = "Training loss" if self.validation is None else "Validation score"
         message = (
             f"{metric} did not improve more than tol={self.tol:f} for "
             f"{self.n_iter_no_change} consecutive epochs."
@@ -309,66 +322,6 @@ class Plateau(Callback):
             return
         run.log(f"{message}{self.schedule.exhausted} Stopping.")
         run.stop(message)
-
-
-def wants_progress_bar(verbose, stream=None):
-    """Whether a fit with ``verbose`` should draw a live bar on ``stream``.
-
-    Parameters
-    ----------
-    verbose : bool or int
-        The estimator's ``verbose`` parameter.
-    stream : file-like, default=None
-        Where the bar would go; ``sys.stdout`` if None.
-
-    Returns
-    -------
-    answer : bool
-        True only for a verbose fit writing to a terminal; elsewhere (logs,
-        notebooks' captured output, CI) the per-epoch lines suffice.
-    """
-    stream = sys.stdout if stream is None else stream
-    return bool(verbose) and hasattr(stream, "isatty") and stream.isatty()
-
-
-class ProgressBar(Callback):
-    """Draw a live bar over all the run's steps, through rich (PyMC's).
-
-    Its total is ``max_epochs`` epochs, so its time-remaining column is an
-    upper bound: the stopping rule may end the run sooner. Only worth it on a
-    terminal (:func:`wants_progress_bar`).
-    """
-
-    def on_run_begin(self, run):
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self._exit = contextlib.ExitStack()
-        progress = self._exit.enter_context(
-            Progress(
-                TextColumn("epoch {task.fields[epoch]}/" + str(run.max_epochs)),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TimeRemainingColumn(),
-                transient=True,
-            )
-        )
-        total = run.max_epochs * run.steps_per_epoch
-        task = progress.add_task("fit", total=total, epoch=1)
-        self._advance = lambda epoch: progress.update(task, advance=1, epoch=epoch)
-
-    def on_step_end(self, run):
-        self._advance(run.epoch)
-
-    def on_run_end(self, run):
-        self._exit.close()
 
 
 # ADVI's loss is a one-draw Monte Carlo estimate whose slow late progress only
@@ -406,15 +359,10 @@ def stopping_rule(
     if n_iter_no_change == "auto":
         n_iter_no_change = max(10, -(-AUTO_PATIENCE_STEPS // steps_per_epoch))
     schedule = AdaptiveStepSize() if adaptive else ConstantStepSize()
-    if validation_score is None:
-        return [
-            RunawayGuard(),
-            KeepBest("smoothed_loss"),
-            Plateau(tol, n_iter_no_change, "loss", schedule),
-        ]
+    validation = None if validation_score is None else ValidationScore(validation_score)
     return [
         RunawayGuard(),
-        ValidationScore(validation_score),
-        KeepBest("validation_score"),
-        Plateau(tol, n_iter_no_change, "validation_score", schedule),
+        *([] if validation is None else [validation]),
+        KeepBest(validation),
+        Plateau(tol, n_iter_no_change, schedule, validation),
     ]

@@ -5,8 +5,11 @@ unconstrained space, under PyMC's names for it: a weight ``"coef_0"`` itself,
 or for the hierarchical prior its standard-normal part
 ``"coef_0_standardised"`` and the log of its scale ``"coef_0_scale_log__"``;
 the noise scale as ``"noise_std_log__"``. :class:`Posterior` keeps those
-Gaussians and answers in the network's own terms (the weights ``"coef_0"``,
-the noise standard deviation), so those names are decoded here only.
+Gaussians and answers in the network's own terms (the weights ``"coef_0"``)
+and, for any other free variable, by its name: a likelihood reads its own
+noise through :meth:`Posterior.free_variable` and
+:meth:`Posterior.free_variable_moments`, so the posterior knows no
+likelihood.
 """
 
 import numbers
@@ -14,35 +17,18 @@ import numbers
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._arviz import posterior_to_arviz
-from ._likelihoods import DF_EXCESS_NAME, NOISE_NAME
-from ._priors import layer_scale_name, standardised_name
-
-# PyMC fits a positive variable on the log scale under this suffix.
-_LOG_SUFFIX = "_log__"
-_NOISE_KEY = NOISE_NAME + _LOG_SUFFIX
-_DF_EXCESS_KEY = DF_EXCESS_NAME + _LOG_SUFFIX
-
-
-def free_weight_name(variable_names, name):
-    """Name of the free variable that holds the weights ``name``, or its ``z``.
-
-    Parameters
-    ----------
-    variable_names : container of str
-        The free variables of the model.
-    name : str
-        A network parameter.
-
-    Returns
-    -------
-    free_name : str
-    """
-    return name if name in variable_names else standardised_name(name)
+from .._model.priors import (
+    LOG_SUFFIX,
+    free_weight_name,
+    layer_scale_name,
+    log_value_name,
+    standardised_name,
+)
+from .arviz import posterior_to_arviz
 
 
 def _log_scale_name(name):
-    return layer_scale_name(name) + _LOG_SUFFIX
+    return log_value_name(layer_scale_name(name))
 
 
 def _weight_moments(gaussians, name):
@@ -131,9 +117,38 @@ class Posterior:
         second_moment = np.mean(np.square(means) + np.square(stds), axis=0)
         return mean, np.sqrt(np.maximum(second_moment - np.square(mean), 0.0))
 
-    def _moments_of_draws(self, key, members):
-        # One member gives its arrays, which broadcast over the draws; several
-        # give arrays with a leading axis of draws.
+    def free_variable(self, key, index=0):
+        """Mean and std of the free variable ``key`` under member ``index``.
+
+        Parameters
+        ----------
+        key : str
+            PyMC's value-variable name, e.g. ``"noise_std_log__"``.
+        index : int, default=0
+            The member.
+
+        Returns
+        -------
+        mean, std : ndarray
+        """
+        return self._members[index][key]
+
+    def free_variable_moments(self, key, members):
+        """Mean and std of the free variable ``key`` for each draw's member.
+
+        Parameters
+        ----------
+        key : str
+            PyMC's value-variable name.
+        members : ndarray of int of shape (n_draws,)
+            The member each draw comes from.
+
+        Returns
+        -------
+        mean, std : ndarray
+            One member's arrays, which broadcast over the draws; with
+            several members, arrays with a leading axis of draws.
+        """
         if self.n_members == 1:
             return self._members[0][key]
         mean = np.stack([self._members[member][key][0] for member in members])
@@ -161,7 +176,7 @@ class Posterior:
         """
         n_draws = len(members)
         key = free_weight_name(self._members[0], name)
-        mean, std = self._moments_of_draws(key, members)
+        mean, std = self.free_variable_moments(key, members)
         shape = np.shape(self._members[0][key][0])
         draws = rng.standard_normal((n_draws, *shape), dtype=dtype)
         draws *= np.asarray(std, dtype=dtype)
@@ -176,7 +191,7 @@ class Posterior:
     def _draw_scales(self, name, rng, members, dtype):
         """Draws of the learned scale of ``name``, shaped (n_draws, *its shape)."""
         log_key = _log_scale_name(name)
-        log_mean, log_std = self._moments_of_draws(log_key, members)
+        log_mean, log_std = self.free_variable_moments(log_key, members)
         log_shape = np.shape(self._members[0][log_key][0])
         log_scale = rng.standard_normal((len(members), *log_shape), dtype=dtype)
         log_scale = log_scale * np.asarray(log_std, dtype=dtype) + log_mean
@@ -238,88 +253,6 @@ class Posterior:
             return np.ones(len(members), dtype=dtype)
         return self._draw_scales(name, rng, members, dtype).reshape(len(members))
 
-    def _exp_of_mean_log_median(self, key):
-        # The median of a log-normal variable is exp of its log-scale mean;
-        # with several members, the geometric mean of their medians.
-        return np.exp(np.mean([member[key][0] for member in self._members], axis=0))
-
-    def noise_variance(self):
-        """Posterior mean of the observation noise variance of each output.
-
-        Returns
-        -------
-        variance : ndarray of shape (n_outputs,)
-            The noise scale is log-normal under each member, so its mean
-            square is ``exp(2 m + 2 s^2)`` for log-scale mean ``m`` and std
-            ``s``. Student-t noise of ``nu = 2 + e`` degrees of freedom has
-            ``nu / (nu - 2) = 1 + 2 / e`` times its scale's square as variance,
-            with ``e`` log-normal and independent of the scale under a member:
-            the mean of ``1 / e`` is ``exp(-m + s^2 / 2)`` for its log-scale
-            ``m`` and ``s``. The mixture's is the members' average.
-        """
-        variances = []
-        for member in self._members:
-            mean, std = member[_NOISE_KEY]
-            variance = np.exp(2.0 * mean + 2.0 * np.square(std))
-            if _DF_EXCESS_KEY in member:
-                mean, std = member[_DF_EXCESS_KEY]
-                variance = variance * (1.0 + 2.0 * np.exp(-mean + np.square(std) / 2))
-            variances.append(variance)
-        return np.mean(variances, axis=0)
-
-    @property
-    def has_student_t_noise(self):
-        """Whether the noise is Student-t (it has degrees of freedom)."""
-        return _DF_EXCESS_KEY in self._members[0]
-
-    def noise_df(self):
-        """Posterior median of each output's Student-t degrees of freedom.
-
-        Returns
-        -------
-        df : ndarray of shape (n_outputs,)
-            ``2 + e`` at the median of the log-normal excess ``e``; with
-            several members, at the geometric mean of their medians.
-        """
-        return 2.0 + self._exp_of_mean_log_median(_DF_EXCESS_KEY)
-
-    def draw_noise(self, rng, members):
-        """Draw the noise scale, and the degrees of freedom, of each draw.
-
-        Parameters
-        ----------
-        rng : numpy.random.Generator
-            Source of the draws.
-        members : ndarray of int of shape (n_draws,)
-            The member each draw comes from.
-
-        Returns
-        -------
-        scale : ndarray of shape (n_draws, n_outputs)
-        df : ndarray of shape (n_draws, n_outputs) or None
-            None for Normal noise.
-        """
-
-        def drawn(key):
-            mean, std = self._moments_of_draws(key, members)
-            shape = (len(members), *np.shape(self._members[0][key][0]))
-            return np.exp(mean + std * rng.standard_normal(shape))
-
-        scale = drawn(_NOISE_KEY)
-        if not self.has_student_t_noise:
-            return scale, None
-        return scale, 2.0 + drawn(_DF_EXCESS_KEY)
-
-    def noise_std(self):
-        """Posterior median of each output's noise standard deviation.
-
-        Returns
-        -------
-        std : ndarray of shape (n_outputs,)
-            With several members, the geometric mean of their medians.
-        """
-        return self._exp_of_mean_log_median(_NOISE_KEY)
-
     def _draw_free_variable(self, key, n_draws, rng):
         """Draws of a free variable by member, shaped (n_members, n_draws, ...)."""
         draws = np.stack(
@@ -328,7 +261,7 @@ class Posterior:
                 for mean, std in (member[key] for member in self._members)
             ]
         )
-        return np.exp(draws) if key.endswith(_LOG_SUFFIX) else draws
+        return np.exp(draws) if key.endswith(LOG_SUFFIX) else draws
 
     def to_inference_data(self, n_draws=1000, *, var_names=None, random_state=None):
         """Draw from the posterior into ArviZ's ``InferenceData``.
@@ -367,12 +300,7 @@ class Posterior:
         if n_draws < 1:
             raise ValueError(f"n_draws must be at least 1, got {n_draws}.")
         rng = np.random.default_rng(check_random_state(random_state).randint(2**32))
-        free = self._members[0]
-        names = {key.removesuffix(_LOG_SUFFIX): key for key in free}
-        standardised_suffix = standardised_name("")
-        for key in free:
-            if key.endswith(standardised_suffix):
-                names[key.removesuffix(standardised_suffix)] = None  # a product
+        names = self._model_variable_names()
         unknown = sorted(set(var_names or ()) - set(names))
         if unknown:
             raise ValueError(
@@ -395,6 +323,20 @@ class Posterior:
 
         samples = {name: drawn(name) for name in (var_names or sorted(names))}
         return posterior_to_arviz(samples)
+
+    def _model_variable_names(self):
+        """Map the model's variables to their free variable (None: a product).
+
+        A positive variable is fitted on the log scale; the hierarchical
+        weights are the product of their scale and standardised part.
+        """
+        free = self._members[0]
+        names = {key.removesuffix(LOG_SUFFIX): key for key in free}
+        standardised_suffix = standardised_name("")
+        for key in free:
+            if key.endswith(standardised_suffix):
+                names[key.removesuffix(standardised_suffix)] = None
+        return names
 
     def __repr__(self):
         return f"Posterior(n_members={self.n_members})"

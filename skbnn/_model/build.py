@@ -7,7 +7,7 @@ import pymc as pm
 import pytensor
 import pytensor.tensor as pt
 
-from ._priors import PRIORS
+from .priors import PRIORS
 
 
 @dataclass(frozen=True)
@@ -55,13 +55,13 @@ def build_model(network, *, prior, prior_scale, likelihood, dtype):
     Parameters
     ----------
     network : object
-        Architecture description from ``skbnn._networks``.
+        Architecture description from ``skbnn._model.networks``.
     prior : str
-        Weight prior, a key of ``skbnn._priors.PRIORS``.
+        Weight prior, a key of ``skbnn._model.priors.PRIORS``.
     prior_scale : float
         Initial value of the prior's scale, ``batch_model.prior_scale``.
     likelihood : object
-        One of the likelihoods of ``skbnn._likelihoods``.
+        One of the likelihoods of ``skbnn._model.likelihoods``.
     dtype : str
         Float type of the model, e.g. ``"float32"``.
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from numbers import Integral
 
-from ._layers import ACTIVATIONS, DRAWN_WEIGHTS, max_pool2d, mlp
+from .layers import ACTIVATIONS, DRAWN_WEIGHTS, max_pool2d, mlp
 
 # Side of the square max-pooling window after each convolution.
 POOL_SIZE = 2
@@ -67,14 +67,14 @@ class MLPNetwork:
     layer_units : tuple of int
         Widths of all layers, input and output included.
     activation : str
-        Hidden activation, a key of ``skbnn._layers.ACTIVATIONS``.
+        Hidden activation, a key of ``skbnn._model.layers.ACTIVATIONS``.
     """
 
     layer_units: tuple
     activation: str
 
     # Prediction may then sample the first layer's pre-activations from their
-    # Gaussian given the inputs (skbnn._predictive).
+    # Gaussian given the inputs (skbnn._prediction.draws).
     first_layer_is_dense = True
 
     @property
@@ -112,7 +112,7 @@ class MLPNetwork:
             Every parameter named by :meth:`parameters`, optionally with a
             leading axis of posterior draws, or what ``layers`` takes.
         layers : object, default=DRAWN_WEIGHTS
-            The layers with weights (``dense``; see ``skbnn._layers``).
+            The layers with weights (``dense``; see ``skbnn._model.layers``).
 
         Returns
         -------
@@ -174,7 +174,7 @@ class ConvNetwork:
         Widths of the dense layers after the blocks, the output included.
     activation : str
         Activation of the blocks and hidden dense layers, a key of
-        ``skbnn._layers.ACTIVATIONS``.
+        ``skbnn._model.layers.ACTIVATIONS``.
     """
 
     input_shape: tuple
@@ -265,7 +265,7 @@ class ConvNetwork:
             leading axis of posterior draws, or what ``layers`` takes.
         layers : object, default=DRAWN_WEIGHTS
             The layers with weights (``dense``, ``conv2d`` and
-            ``add_channel_bias``; see ``skbnn._layers``).
+            ``add_channel_bias``; see ``skbnn._model.layers``).
 
         Returns
         -------

@@ -22,7 +22,7 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
-from ._layers import conv2d, dense
+from .._model.layers import conv2d, dense
 
 
 @dataclass(frozen=True)

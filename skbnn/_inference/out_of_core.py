@@ -13,7 +13,7 @@ import sys
 import numpy as np
 from sklearn.utils.validation import _check_feature_names, _check_n_features
 
-from ._minibatches import iter_minibatches
+from .minibatches import iter_minibatches
 
 # Rows are read in blocks of about this many bytes (of the float32 rows fit
 # computes on); a Dask array is read in its own chunks, cut to this size.
