@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, is_classifier
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from ._fit_check import check_learned
 from ._fit_plans import full_fit_plan, stream_plan
 from ._inference.callbacks import KeepBest, Plateau, ValidationScore
 from ._inference.initialisation import INITIAL_STD, glorot_initial_posterior
@@ -24,7 +25,12 @@ from ._model.networks import MLPNetwork, check_hidden_layer_sizes
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._prediction.mixin import PosteriorPredictiveMixin
 from ._prediction.posterior import Posterior
-from ._validation import DTYPE, validate_input, validate_training_data
+from ._validation import (
+    DTYPE,
+    check_weight_total,
+    validate_input,
+    validate_training_data,
+)
 
 
 class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABCMeta):
@@ -129,6 +135,8 @@ class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABC
         # no rows.
         plan.finish()
         self._store(runs, plan.data.batch_size, continued, incremental)
+        if not any(run.interrupted for run in runs):
+            check_learned(self, X, y, sample_weight, continued, incremental)
         return self
 
     def _check_continuation(self, continued, incremental, classes):
@@ -156,6 +164,7 @@ class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABC
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
+            check_weight_total(sample_weight)
         likelihood = self._likelihood()
         network = self._describe_network(
             X.shape[1], likelihood.n_network_outputs, image_shape
@@ -205,6 +214,11 @@ class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABC
 
         return initial_posterior
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     def _store(self, runs, batch_size, continued, incremental):
         """Set the fitted attributes from the run kept for each member.
 
@@ -232,7 +246,7 @@ class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABC
             return
         self.n_iter_ = len(first.loss_curve)
         self.t_ = first.n_steps * batch_size
-        self._store_validation(first)
+        self._store_validation(first, continued)
         for member, run in enumerate(runs):
             warn_if_not_converged(
                 run,
@@ -241,15 +255,22 @@ class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABC
                 prefix=f"Member {member} of the ensemble: " if len(runs) > 1 else "",
             )
 
-    def _store_validation(self, run):
-        """Set ``best_loss_`` and the validation scores from the run's callbacks."""
+    def _store_validation(self, run, continued):
+        """Set ``best_loss_`` and the validation scores from the run's callbacks.
+
+        A warm start appends its scores to the previous fit's, as
+        ``loss_curve_`` appends its losses.
+        """
+        previous = (
+            (getattr(self, "validation_scores_", None) or []) if continued else []
+        )
         self.validation_scores_ = None
         self.best_validation_score_ = None
         if not self.early_stopping:
             self.best_loss_ = run.callback(Plateau).best_loss
             return
         self.best_loss_ = None
-        self.validation_scores_ = run.callback(ValidationScore).scores
+        self.validation_scores_ = [*previous, *run.callback(ValidationScore).scores]
         self.best_validation_score_ = run.callback(KeepBest).best_validation_score
 
     def _store_call(self, run, batch_size, continued):
@@ -262,5 +283,5 @@ class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABC
         if self.verbose and run.loss_curve:
             print(
                 f"partial_fit call {self.n_iter_}, loss = {self.loss_curve_[-1]:.8f}, "
-                f"{self._stream.n_seen} rows seen"
+                f"{self._stream['n_seen']} rows seen"
             )

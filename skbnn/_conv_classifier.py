@@ -39,6 +39,26 @@ def _check_input_shape(input_shape):
     return tuple(int(v) for v in shape) + ((1,) if len(shape) == 2 else ())
 
 
+# Images have at most this many channels (RGBA); an axis of images as
+# short as this after wider ones holds channels.
+MAX_CHANNELS = 4
+
+
+def _check_channels_last(shape):
+    """Refuse images laid out channels-first, ``(n, channels, height, width)``.
+
+    Read channels-last, such an array would be ``channels`` rows of ``width``
+    channels each.
+    """
+    if len(shape) == 4 and shape[1] <= MAX_CHANNELS < shape[3]:
+        raise ValueError(
+            f"X has shape {shape}, which looks channels-first (n_samples, "
+            "channels, height, width); BayesianConvClassifier reads images "
+            "channels-last, (n_samples, height, width, channels). Pass "
+            "np.moveaxis(X, 1, -1)."
+        )
+
+
 @fill_doc
 class BayesianConvClassifier(BaseBayesianClassifier):
     """Bayesian convolutional network classifier fitted by minibatch ADVI.
@@ -189,6 +209,7 @@ class BayesianConvClassifier(BaseBayesianClassifier):
             return X, None
         if not is_out_of_core(X):  # arrays on disk stay there
             X = np.asarray(X)
+        _check_channels_last(X.shape)
         image_shape = X.shape[1:] + ((1,) if X.ndim == 3 else ())
         if reset:
             expected = self.input_shape

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from sklearn.utils import check_random_state
 
-from ._inference.callbacks import stopping_rule
+from ._inference.callbacks import RunawayGuard, stopping_rule
 from ._inference.initialisation import draw_fit_seeds, resolve_batch_size
 from ._inference.minibatches import TrainingData
 from ._inference.progress import EpochLog, ProgressBar, wants_progress_bar
@@ -126,7 +126,9 @@ def stream_plan(estimator, X, y, sample_weight, continued):
 
     def finish():
         stream.n_seen = n_seen
-        estimator._stream = stream
+        # Plain Python and numpy state: a saved model lists no type of
+        # skbnn's for it among the types its loader must trust.
+        estimator._stream = vars(stream).copy()
 
     return FitPlan(
         data,
@@ -138,7 +140,8 @@ def stream_plan(estimator, X, y, sample_weight, continued):
 
 def _next_stream(estimator, continued):
     """Return the stream this call continues; start one where there is none."""
-    stream = getattr(estimator, "_stream", None) if continued else None
+    state = getattr(estimator, "_stream", None) if continued else None
+    stream = None if state is None else Stream(**state)
     n_members = estimator.ensemble_size if stream is None else len(stream.seeds)
     if continued and stream is None:  # after fit: continue its posterior
         n_members = estimator.posterior_.n_members
@@ -170,5 +173,9 @@ def _new_call_run(estimator, steps_per_epoch):
         steps_per_epoch=steps_per_epoch,
         learning_rate=estimator.learning_rate_init,
     )
-    show_bar = wants_progress_bar(estimator.verbose)
-    return run, [ProgressBar()] if show_bar else []
+    # The guard rewinds a step whose loss is not finite to the call's start,
+    # at a smaller step size for the rest of the call.
+    callbacks = [RunawayGuard()]
+    if wants_progress_bar(estimator.verbose):
+        callbacks.append(ProgressBar())
+    return run, callbacks

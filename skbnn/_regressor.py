@@ -6,11 +6,7 @@ import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    check_array,
-    check_consistent_length,
-    check_is_fitted,
-)
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseBayesianNetwork
 from ._model.likelihoods import (
@@ -21,7 +17,12 @@ from ._model.likelihoods import (
     StudentTLikelihood,
 )
 from ._parameters import fill_doc, set_parameters
-from ._validation import DTYPE
+from ._validation import (
+    DTYPE,
+    check_float32_range,
+    mean_and_scale,
+    validate_targets_of,
+)
 
 # The regressor's choice of likelihood: (likelihood, noise) -> a factory of
 # (n_outputs, noise_prior_scale). A new likelihood is one row here.
@@ -30,9 +31,7 @@ LIKELIHOODS = {
     ("normal", "heteroscedastic"): HeteroscedasticNormalLikelihood,
     ("student_t", "homoscedastic"): StudentTLikelihood,
     ("student_t", "heteroscedastic"): HeteroscedasticStudentTLikelihood,
-    ("poisson", "homoscedastic"): lambda n_outputs, noise_prior_scale: (
-        PoissonLikelihood(n_outputs)
-    ),
+    ("poisson", "homoscedastic"): lambda n_outputs, **_: PoissonLikelihood(n_outputs),
 }
 
 
@@ -217,6 +216,10 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         self._likelihood().check_targets(y)
         encoded = y - self._y_mean
         encoded /= self._y_scale
+        unscaled = not self.normalize_y and self._likelihood().standardises_targets
+        check_float32_range(
+            encoded, hint="Set normalize_y=True." if unscaled else "Rescale y."
+        )
         return encoded.astype(DTYPE)
 
     def _reset_targets(self, y):
@@ -231,9 +234,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         self._y_mean = np.zeros(self.n_outputs_)
         self._y_scale = np.ones(self.n_outputs_)
         if self.normalize_y and self._likelihood().standardises_targets:
-            self._y_mean = y.mean(axis=0, dtype=np.float64)
-            std = y.std(axis=0, dtype=np.float64)
-            self._y_scale = np.where(std > 0, std, 1.0)
+            self._y_mean, self._y_scale = mean_and_scale(y)
 
     def _check_continued_targets(self, y):
         likelihood, noise = self._fitted_likelihood
@@ -252,6 +253,12 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
         return LIKELIHOODS[self._fitted_likelihood](
             n_outputs=self.n_outputs_, noise_prior_scale=self.noise_prior_scale
         )
+
+    _trivial_name = "predicting the mean"
+
+    def _trivial_expectations(self, y, sample_weight, n_rows):
+        mean = np.average(y.astype(np.float64), axis=0, weights=sample_weight)
+        return {"mean": np.tile(mean, (n_rows, 1))}
 
     def _validation_score(self, expectations, y, sample_weight):
         return r2_score(y, expectations["mean"], sample_weight=sample_weight)
@@ -316,14 +323,7 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
             Each row's log predictive density, its targets jointly.
         """
         X = self._validated_input(X)
-        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
-        y = y.reshape(y.shape[0], -1)
-        check_consistent_length(X, y)
-        if y.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {y.shape[1]} targets, but {type(self).__name__} was "
-                f"fitted with {self.n_outputs_}."
-            )
+        y = validate_targets_of(self, X, y)
         encoded = (y - self._y_mean) / self._y_scale
         log_density = self._log_predictive_density(X, encoded)
         return log_density - np.log(self._y_scale).sum()

@@ -3,11 +3,17 @@
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import is_classifier
 from sklearn.model_selection import train_test_split
-from sklearn.utils.validation import check_consistent_length, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    validate_data,
+)
 
-from ._inference.out_of_core import OutOfCoreRows, is_out_of_core, validate_out_of_core
+from ._inference.out_of_core import is_out_of_core, validate_out_of_core
+from ._inference.sparse_rows import SparseRows, root_mean_square
 
 # The fit and the predictions compute in float32 whatever the input dtype:
 # ADVI follows a one-draw Monte Carlo estimate of the gradient whose noise
@@ -63,23 +69,81 @@ def validate_training_data(estimator, X, y, *, reset, target_checks):
     X, y : validated inputs and targets.
     """
     if is_out_of_core(X):
-        X, root_mean_square = validate_out_of_core(
-            estimator, X, reset=reset, dtype=DTYPE
-        )
+        X, rms = validate_out_of_core(estimator, X, reset=reset, dtype=DTYPE)
         y = validate_data(estimator, X="no_validation", y=y, **target_checks)
         check_consistent_length(X, y)
     else:
-        X, y = validate_data(estimator, X, y, reset=reset, dtype=DTYPE, **target_checks)
-        root_mean_square = _root_mean_square(X)
-    _warn_if_unscaled(root_mean_square)
+        X, y = validate_data(
+            estimator,
+            X,
+            y,
+            reset=reset,
+            dtype=DTYPE,
+            accept_sparse="csr",
+            **target_checks,
+        )
+        X, rms = _rows_and_root_mean_square(X)
+    _warn_if_unscaled(rms)
     return X, y
+
+
+def _rows_and_root_mean_square(X):
+    """Wrap a sparse ``X`` to be densified as used; each feature's RMS."""
+    if sp.issparse(X):
+        return SparseRows(X), root_mean_square(X)
+    return X, _root_mean_square(X)
 
 
 def validate_input(estimator, X):
     """Validate the inputs of a prediction, in float32, against the fit's."""
     if is_out_of_core(X):
         return validate_out_of_core(estimator, X, reset=False, dtype=DTYPE)[0]
-    return validate_data(estimator, X, reset=False, dtype=DTYPE)
+    X = validate_data(estimator, X, reset=False, dtype=DTYPE, accept_sparse="csr")
+    return SparseRows(X) if sp.issparse(X) else X
+
+
+# The total weight above which the float32 objective's gradients, and their
+# squares in Adam, overflow.
+MAX_TOTAL_WEIGHT = 1e12
+
+# A total weight further than this factor from the row count gets a warning.
+WEIGHT_TOTAL_FACTOR = 10.0
+
+
+def check_weight_total(sample_weight):
+    """Refuse weights that leave no data or overflow; warn where they mislead.
+
+    skbnn's likelihood counts a row of weight 2 as a row seen twice, so the
+    total weight is the size of the data set the posterior believes it saw.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,)
+        Validated, non-negative weights.
+    """
+    n_rows, total = sample_weight.shape[0], float(np.sum(sample_weight))
+    if total == 0:
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    if total > MAX_TOTAL_WEIGHT:
+        raise ValueError(
+            f"sample_weight sums to {total:.3g}: more than {MAX_TOTAL_WEIGHT:.0e}, "
+            "beyond what the float32 objective can weigh. Weights count rows "
+            "here (a weight of 2 is a row seen twice); rescale them."
+        )
+    if not 1 / WEIGHT_TOTAL_FACTOR <= total / n_rows <= WEIGHT_TOTAL_FACTOR:
+        posterior = (
+            "close to the prior (the data count for little)"
+            if total < n_rows
+            else "narrower than the rows themselves support"
+        )
+        warnings.warn(
+            f"sample_weight sums to {total:.3g} over {n_rows} rows. The "
+            "likelihood counts weights as frequencies (a weight of 2 is a row "
+            f"seen twice), so the posterior is that of {total:.3g} rows: "
+            f"{posterior}. For relative weights (class balance, importance) "
+            "pass sample_weight / np.mean(sample_weight).",
+            UserWarning,
+        )
 
 
 def split_validation(estimator, X, y, sample_weight, fraction, seed):
@@ -97,7 +161,8 @@ def split_validation(estimator, X, y, sample_weight, fraction, seed):
     ValueError
         If fewer than two rows would be held out.
     """
-    on_disk = isinstance(X, OutOfCoreRows)
+    # Rows on disk and sparse rows are split by index.
+    on_disk = hasattr(X, "subset")
     rows = np.arange(X.shape[0]) if on_disk else X
     arrays = [rows, y] + ([] if sample_weight is None else [sample_weight])
     split = train_test_split(
@@ -117,3 +182,43 @@ def split_validation(estimator, X, y, sample_weight, fraction, seed):
     if sample_weight is None:
         split += [None, None]
     return split
+
+
+def mean_and_scale(y):
+    """Each column's mean and standard deviation (1 where it is 0).
+
+    Targets whose squares overflow float64 (values near 1e200) have their
+    standard deviation computed on the columns divided by their largest
+    deviation.
+    """
+    mean = y.mean(axis=0, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        std = y.std(axis=0, dtype=np.float64)
+    if not np.isfinite(std).all():
+        spread = np.abs(y - mean).max(axis=0)
+        spread = np.where(spread > 0, spread, 1.0)
+        std = ((y - mean) / spread).std(axis=0, dtype=np.float64) * spread
+    return mean, np.where(std > 0, std, 1.0)
+
+
+def check_float32_range(values, hint):
+    """Raise ``ValueError`` for values that float32, the fit's dtype, cannot hold."""
+    most = np.abs(values).max(initial=0.0)
+    if not most <= np.finfo(DTYPE).max:
+        raise ValueError(
+            f"y has values as large as {most:.3g} (after scaling), beyond "
+            f"float32's range, in which skbnn fits. {hint}"
+        )
+
+
+def validate_targets_of(estimator, X, y):
+    """Validate a fitted regressor's targets for ``X``, as a float64 matrix."""
+    y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+    y = y.reshape(y.shape[0], -1)
+    check_consistent_length(X, y)
+    if y.shape[1] != estimator.n_outputs_:
+        raise ValueError(
+            f"y has {y.shape[1]} targets, but {type(estimator).__name__} was "
+            f"fitted with {estimator.n_outputs_}."
+        )
+    return y

@@ -22,11 +22,13 @@ ESTIMATORS = [
 def _expected_failed_checks(estimator):
     # As for MLPClassifier: minibatches are drawn uniformly over the rows, so a
     # weight of 2 equals a repeated row in expectation, not draw for draw.
+    reason = (
+        "minibatch ADVI: integer weights equal repeated rows only in "
+        "expectation over the random minibatches"
+    )
     return {
-        "check_sample_weight_equivalence_on_dense_data": (
-            "minibatch ADVI: integer weights equal repeated rows only in "
-            "expectation over the random minibatches"
-        )
+        "check_sample_weight_equivalence_on_dense_data": reason,
+        "check_sample_weight_equivalence_on_sparse_data": reason,
     }
 
 

@@ -100,7 +100,7 @@ def test_jax_backend_fits_and_predicts(pretend_gpu, blobs):
     np.testing.assert_array_equal(clf.predict_proba(X), proba)
     # partial_fit runs the same path and keeps its state as numpy arrays.
     clf.partial_fit(X, y)
-    assert all(type(value) is np.ndarray for value in clf._stream.states[0])
+    assert all(type(value) is np.ndarray for value in clf._stream["states"][0])
 
 
 # The device's fit runs and learns; 1,000 epochs show it, unconverged.

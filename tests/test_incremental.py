@@ -132,7 +132,7 @@ def test_each_call_weighs_the_rows_seen_so_far(sine):
         for _ in range(200):
             reg.partial_fit(X[:30], y[:30])
         stds.append(np.mean(reg.coefs_std_[0]))
-    assert reg._stream.n_seen == 800 * 30
+    assert reg._stream["n_seen"] == 800 * 30
     assert stds[-1] < 0.7 * stds[0]
 
 

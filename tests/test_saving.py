@@ -38,3 +38,17 @@ def test_skops_file_loads_to_identical_predictions_once_trusted(
 
 def _module(model):
     return type(model).__module__.rsplit(".", 1)[1]
+
+
+def test_a_streamed_model_lists_the_same_types_and_streams_on(moons, tmp_path):
+    X, _, y, _ = moons
+    model = BayesianMLPClassifier(hidden_layer_sizes=(4,), random_state=0)
+    model.partial_fit(X, y, classes=[0, 1])
+    path = tmp_path / "streamed.skops"
+    sio.dump(model, path)
+    untrusted = set(sio.get_untrusted_types(file=path))
+    assert untrusted == SKBNN_TYPES | {"skbnn._classifier.BayesianMLPClassifier"}
+    loaded = sio.load(path, trusted=sorted(untrusted))
+    loaded.partial_fit(X, y)
+    model.partial_fit(X, y)
+    assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))

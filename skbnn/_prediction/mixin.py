@@ -95,10 +95,14 @@ class PosteriorPredictiveMixin:
                 joint=joint,
             )
 
-    def _posterior_expectations(self, X, posterior):
-        """Average the likelihood's statistics over the posterior draws."""
+    def _posterior_expectations(self, X, posterior, n_draws=None):
+        """Average the likelihood's statistics over the posterior draws.
+
+        ``n_draws`` defaults to ``n_posterior_draws``.
+        """
         likelihood = self._likelihood()
-        n_draws, seed = self.n_posterior_draws, self._prediction_seed
+        n_draws = self.n_posterior_draws if n_draws is None else n_draws
+        seed = self._prediction_seed
         draw_outputs = likelihood.prediction_outputs(
             self._iter_draw_outputs(X, posterior, n_draws, seed),
             posterior,
