@@ -9,7 +9,11 @@ point under each model's own predictive distribution ("LL": for skbnn
 ``log_predictive_density``, the average over posterior draws of the
 likelihood, as the MC dropout figures are computed; NGBoost's and the GP's
 are Normal), the same under a Normal of the predictive mean and std
-("Gaussian LL", equal to LL for NGBoost and the GP), the share of targets
+("Gaussian LL", equal to LL for NGBoost and the GP), the CRPS (lower is
+better; skbnn's estimated from 1,000 samples of its predictive distribution,
+the Normal ones' in closed form), the share of targets inside the central
+50/80/90/95% intervals of each model's own distribution (skbnn's
+``predict_distribution(X).interval``, quantiles of its mixture), the share
 within mean +/- 2 std, and the fit's seconds.
 
 The models, each with its package's defaults and ``random_state`` = the split:
@@ -42,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
+from scipy.stats import norm
 from sklearn.datasets import load_diabetes
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import ShuffleSplit
@@ -124,13 +129,38 @@ def load_diabetes_split(split):
 HELD_OUT = {"diabetes": load_diabetes_split}
 
 
+def normal_crps(y, mean, std):
+    """CRPS of Normal predictions (Gneiting and Raftery, 2007)."""
+    z = (y - mean) / std
+    return std * (z * (2 * norm.cdf(z) - 1) + 2 * norm.pdf(z) - 1 / np.sqrt(np.pi))
+
+
+def normal_prediction(mean, std, y_test):
+    """What a Normal predictive distribution gives the protocol."""
+    mean, std = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+    return {
+        "mean": mean,
+        "std": std,
+        "log_density": norm.logpdf(y_test, mean, std),
+        "interval": lambda level: norm.interval(level, mean, std),
+        "crps": normal_crps(y_test, mean, std),
+    }
+
+
 def fit_skbnn(X_train, y_train, X_test, y_test, seed, params):
     reg = BayesianMLPRegressor(random_state=seed, **params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         reg.fit(X_train, y_train)
     mean, std = reg.predict(X_test, return_std=True)
-    return mean, std, reg.log_predictive_density(X_test, y_test)
+    distribution = reg.predict_distribution(X_test)
+    return {
+        "mean": mean,
+        "std": std,
+        "log_density": distribution.logpdf(y_test),
+        "interval": distribution.interval,
+        "crps": distribution.crps(y_test),
+    }
 
 
 def fit_ngboost(X_train, y_train, X_test, y_test, seed, params):
@@ -138,7 +168,7 @@ def fit_ngboost(X_train, y_train, X_test, y_test, seed, params):
 
     reg = NGBRegressor(random_state=seed, verbose=False).fit(X_train, y_train)
     distribution = reg.pred_dist(X_test)
-    return distribution.loc, distribution.scale, None
+    return normal_prediction(distribution.loc, distribution.scale, y_test)
 
 
 def fit_gp(X_train, y_train, X_test, y_test, seed, params):
@@ -153,10 +183,13 @@ def fit_gp(X_train, y_train, X_test, y_test, seed, params):
         warnings.simplefilter("ignore", ConvergenceWarning)
         gp.fit(X_train, y_train)
     # return_std includes the white-noise kernel: a predictive, not latent, std.
-    return (*gp.predict(X_test, return_std=True), None)
+    return normal_prediction(*gp.predict(X_test, return_std=True), y_test)
 
 
 MODELS = {"skbnn": fit_skbnn, "ngboost": fit_ngboost, "gp": fit_gp}
+
+# The central intervals whose coverage is measured.
+LEVELS = (0.5, 0.8, 0.9, 0.95)
 
 
 def evaluate_split(X_train, y_train, X_test, y_test, split, model="skbnn", params=None):
@@ -168,19 +201,21 @@ def evaluate_split(X_train, y_train, X_test, y_test, split, model="skbnn", param
     fit_seconds = time.perf_counter() - start
     if prediction is None:
         return None
-    mean, std, log_density = prediction
-    mean, std = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+    mean, std = prediction["mean"], prediction["std"]
     residual = y_test - mean
-    gaussian = -0.5 * np.log(2 * np.pi * std**2) - residual**2 / (2 * std**2)
-    if log_density is None:  # the model's predictive distribution is Normal
-        log_density = gaussian
-    return {
+    figures = {
         "rmse": float(np.sqrt(np.mean(residual**2))),
-        "ll": float(np.mean(log_density)),
-        "gaussian_ll": float(np.mean(gaussian)),
+        "ll": float(np.mean(prediction["log_density"])),
+        "gaussian_ll": float(np.mean(norm.logpdf(y_test, mean, std))),
+        "crps": float(np.mean(prediction["crps"])),
         "coverage": float(np.mean(np.abs(residual) <= 2 * std)),
         "fit_seconds": fit_seconds,
     }
+    for level in LEVELS:
+        lower, upper = prediction["interval"](level)
+        inside = (lower <= y_test) & (y_test <= upper)
+        figures[f"coverage_{round(100 * level)}"] = float(np.mean(inside))
+    return figures
 
 
 def _mean_and_error(values):
@@ -199,7 +234,15 @@ def _formatted(mean, standard_error):
 def _summary(runs):
     summary = {
         key: _mean_and_error([run[key] for run in runs])
-        for key in ("rmse", "ll", "gaussian_ll", "coverage", "fit_seconds")
+        for key in (
+            "rmse",
+            "ll",
+            "gaussian_ll",
+            "crps",
+            "coverage",
+            *(f"coverage_{round(100 * level)}" for level in LEVELS),
+            "fit_seconds",
+        )
     }
     summary["n_splits"] = len(runs)
     summary["ll_by_split"] = [run["ll"] for run in runs]
@@ -242,11 +285,19 @@ def main(
                 print(f"  {model:8s} not fitted: more than {GP_MAX_ROWS} training rows")
                 continue
             summary = results[name][model] = _summary(runs)
-            rmse, ll = (_formatted(*summary[key]) for key in ("rmse", "ll"))
+            rmse, ll, crps = (
+                _formatted(*summary[key]) for key in ("rmse", "ll", "crps")
+            )
+            coverages = ", ".join(
+                f"{summary[f'coverage_{round(100 * level)}'][0]:.3f}"
+                for level in LEVELS
+            )
             print(
                 f"  {model:8s} RMSE {rmse}; LL {ll} (Gaussian "
-                f"{summary['gaussian_ll'][0]:.3f}); coverage of +/-2 std "
-                f"{summary['coverage'][0]:.3f}; fit {summary['fit_seconds'][0]:.1f} s"
+                f"{summary['gaussian_ll'][0]:.3f}); CRPS {crps}; coverage of the "
+                f"central {', '.join(f'{round(100 * v)}' for v in LEVELS)}% "
+                f"intervals {coverages} (+/-2 std {summary['coverage'][0]:.3f}); "
+                f"fit {summary['fit_seconds'][0]:.1f} s"
             )
         if name in PUBLISHED:
             print(_published_line(name))

@@ -7,6 +7,7 @@ predicts by averaging over posterior draws.
 
 from ._classifier import BayesianMLPClassifier
 from ._conv_classifier import BayesianConvClassifier
+from ._prediction.distribution import PredictiveDistribution
 from ._prediction.posterior import Posterior
 from ._regressor import BayesianMLPRegressor
 
@@ -17,5 +18,6 @@ __all__ = [
     "BayesianMLPClassifier",
     "BayesianMLPRegressor",
     "Posterior",
+    "PredictiveDistribution",
     "__version__",
 ]

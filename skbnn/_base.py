@@ -12,11 +12,11 @@ import warnings
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context, is_classifier
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._fit_check import check_learned
-from ._fit_plans import full_fit_plan, stream_plan
+from ._fit_plans import check_continuation, full_fit_plan, stream_plan
 from ._inference.callbacks import KeepBest, Plateau, ValidationScore
 from ._inference.initialisation import INITIAL_STD, glorot_initial_posterior
 from ._inference.step import compiled_step
@@ -109,7 +109,7 @@ class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABC
         is fitted until the stopping rule ends it.
         """
         continued = hasattr(self, "posterior_") and (incremental or self.warm_start)
-        self._check_continuation(continued, incremental, classes)
+        check_continuation(self, continued, incremental, classes)
         X, y, sample_weight = self._validate_and_describe(
             X,
             y,
@@ -138,17 +138,6 @@ class BaseBayesianNetwork(PosteriorPredictiveMixin, BaseEstimator, metaclass=ABC
         if not any(run.interrupted for run in runs):
             check_learned(self, X, y, sample_weight, continued, incremental)
         return self
-
-    def _check_continuation(self, continued, incremental, classes):
-        if incremental and not continued and is_classifier(self) and classes is None:
-            raise ValueError("classes must be passed on the first call to partial_fit.")
-        if continued and not incremental:
-            if self.ensemble_size < self.posterior_.n_members:
-                raise ValueError(
-                    f"ensemble_size={self.ensemble_size} must be larger or equal "
-                    f"to the fitted posterior's {self.posterior_.n_members} "
-                    "members when warm_start==True"
-                )
 
     def _validate_and_describe(self, X, y, sample_weight, *, reset, **targets):
         """Validate the data; describe and record the network it asks for.

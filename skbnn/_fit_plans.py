@@ -19,6 +19,7 @@ trainer does with its members:
 import functools
 from dataclasses import dataclass
 
+from sklearn.base import is_classifier
 from sklearn.utils import check_random_state
 
 from ._inference.callbacks import RunawayGuard, stopping_rule
@@ -50,6 +51,19 @@ class FitPlan:
     new_run: object
     train: object
     finish: object
+
+
+def check_continuation(estimator, continued, incremental, classes):
+    """Refuse a continued fit that cannot continue: raise ``ValueError``."""
+    if incremental and not continued and is_classifier(estimator) and classes is None:
+        raise ValueError("classes must be passed on the first call to partial_fit.")
+    if continued and not incremental:
+        if estimator.ensemble_size < estimator.posterior_.n_members:
+            raise ValueError(
+                f"ensemble_size={estimator.ensemble_size} must be larger or equal "
+                f"to the fitted posterior's {estimator.posterior_.n_members} "
+                "members when warm_start==True"
+            )
 
 
 def full_fit_plan(estimator, X, y, sample_weight, continued):

@@ -17,12 +17,8 @@ from ._model.likelihoods import (
     StudentTLikelihood,
 )
 from ._parameters import fill_doc, set_parameters
-from ._validation import (
-    DTYPE,
-    check_float32_range,
-    mean_and_scale,
-    validate_targets_of,
-)
+from ._prediction.regression import PredictiveDistributionMixin
+from ._validation import DTYPE, check_float32_range, mean_and_scale
 
 # The regressor's choice of likelihood: (likelihood, noise) -> a factory of
 # (n_outputs, noise_prior_scale). A new likelihood is one row here.
@@ -36,7 +32,9 @@ LIKELIHOODS = {
 
 
 @fill_doc
-class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
+class BayesianMLPRegressor(
+    PredictiveDistributionMixin, RegressorMixin, BaseBayesianNetwork
+):
     """Bayesian multi-layer perceptron regressor fitted by minibatch ADVI.
 
     Every weight and bias has a prior, and each target has a Student-t (or
@@ -300,33 +298,6 @@ class BayesianMLPRegressor(RegressorMixin, BaseBayesianNetwork):
                 "noise_df_ is defined for likelihood='student_t' only."
             )
         return noise_df
-
-    def log_predictive_density(self, X, y):
-        """Log density of the posterior predictive distribution at ``y``.
-
-        The log of the average, over ``n_posterior_draws`` draws of the
-        weights and the noise, of the likelihood of each row's targets: the
-        test log-likelihood of Bayesian regression benchmarks, and the
-        density of heavy-tailed (Student-t) noise, which a Normal with
-        :meth:`predict`'s mean and standard deviation would misstate.
-
-        Parameters
-        ----------
-        X : {array-like, dataframe} of shape (n_samples, n_features)
-            Inputs.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets, in the units the model was fitted on.
-
-        Returns
-        -------
-        log_density : ndarray of shape (n_samples,)
-            Each row's log predictive density, its targets jointly.
-        """
-        X = self._validated_input(X)
-        y = validate_targets_of(self, X, y)
-        encoded = (y - self._y_mean) / self._y_scale
-        log_density = self._log_predictive_density(X, encoded)
-        return log_density - np.log(self._y_scale).sum()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):

@@ -6,11 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import is_classifier
 from sklearn.model_selection import train_test_split
-from sklearn.utils.validation import (
-    check_array,
-    check_consistent_length,
-    validate_data,
-)
+from sklearn.utils.validation import check_consistent_length, validate_data
 
 from ._inference.out_of_core import is_out_of_core, validate_out_of_core
 from ._inference.sparse_rows import SparseRows, root_mean_square
@@ -209,16 +205,3 @@ def check_float32_range(values, hint):
             f"y has values as large as {most:.3g} (after scaling), beyond "
             f"float32's range, in which skbnn fits. {hint}"
         )
-
-
-def validate_targets_of(estimator, X, y):
-    """Validate a fitted regressor's targets for ``X``, as a float64 matrix."""
-    y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
-    y = y.reshape(y.shape[0], -1)
-    check_consistent_length(X, y)
-    if y.shape[1] != estimator.n_outputs_:
-        raise ValueError(
-            f"y has {y.shape[1]} targets, but {type(estimator).__name__} was "
-            f"fitted with {estimator.n_outputs_}."
-        )
-    return y

@@ -41,6 +41,11 @@ def test_uci_benchmark_runs_the_protocol(tmp_path, capsys):
         assert summary["rmse"][0] < 0.5  # the noise std is 0.1, the signal's 3
         assert summary["ll"][0] > -1.0
         assert 0.8 <= summary["coverage"][0] <= 1.0
+        # Each model's own central intervals nest; the CRPS is below the
+        # target's spread (3) and above zero.
+        coverages = [summary[f"coverage_{level}"][0] for level in (50, 80, 90, 95)]
+        assert coverages == sorted(coverages) and coverages[0] > 0.1
+        assert 0 < summary["crps"][0] < 0.5
     # The GP's predictive distribution is Normal, so its two LLs are one;
     # skbnn's is a mixture over posterior draws, with Student-t noise.
     assert results["yacht"]["gp"]["gaussian_ll"] == results["yacht"]["gp"]["ll"]

@@ -1,13 +1,17 @@
-"""skbnn inside MAPIE's split-conformal regression, its std as the normaliser."""
+"""skbnn inside MAPIE: split conformal regression with its std as the normaliser,
+conformalized quantile regression around its quantiles, and conformal
+prediction sets around the classifier's probabilities."""
 
 import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
-from skbnn import BayesianMLPRegressor
+from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
 
 mapie_regression = pytest.importorskip("mapie.regression")
 
@@ -51,3 +55,80 @@ def test_conformal_intervals_cover_held_out_rows_and_follow_the_std():
     assert_allclose(factors, np.broadcast_to(factors[:1], factors.shape), rtol=1e-4)
     right = X_test[:, 0] > 0
     assert np.median(std[right]) > 2 * np.median(std[~right])
+
+
+class _Quantile(RegressorMixin, BaseEstimator):
+    """One quantile of a fitted skbnn regressor, as MAPIE's CQR takes it."""
+
+    def __init__(self, model, level):
+        self.model = model
+        self.level = level
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    @property
+    def n_features_in_(self):
+        return self.model.n_features_in_
+
+    def fit(self, X, y):
+        return self  # the model behind it is fitted already
+
+    def predict(self, X):
+        return self.model.predict_quantiles(X, [self.level])[:, 0]
+
+
+def test_conformalized_quantile_regression_around_skbnn_quantiles():
+    rng = np.random.default_rng(1)
+    X_fit, y_fit = _noisier_to_the_right(300, rng)
+    X_conf, y_conf = _noisier_to_the_right(500, rng)
+    X_test, y_test = _noisier_to_the_right(2000, rng)
+    reg = BayesianMLPRegressor(
+        hidden_layer_sizes=(16,),
+        noise="heteroscedastic",
+        ensemble_size=1,
+        max_iter=1500,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X_fit, y_fit)
+    quantiles = [_Quantile(reg, level) for level in (0.05, 0.95, 0.5)]
+    cqr = mapie_regression.ConformalizedQuantileRegressor(
+        quantiles, confidence_level=0.9, prefit=True
+    )
+    cqr.conformalize(X_conf, y_conf)
+    _, intervals = cqr.predict_interval(X_test)
+    lower, upper = intervals[:, 0, 0], intervals[:, 1, 0]
+    covered = np.mean((lower <= y_test) & (y_test <= upper))
+    assert 0.88 <= covered <= 0.94
+    # CQR moves skbnn's own 90% interval by one calibrated amount: the
+    # intervals keep the shape of skbnn's, wider where the noise is larger.
+    own = reg.predict_interval(X_test, 0.9)
+    assert_allclose(lower - own[:, 0], (lower - own[:, 0])[0], atol=1e-6)
+    right = X_test[:, 0] > 0
+    width = upper - lower
+    assert np.median(width[right]) > 2 * np.median(width[~right])
+
+
+def test_conformal_prediction_sets_around_the_classifiers_probabilities():
+    mapie_classification = pytest.importorskip("mapie.classification")
+    X, y = make_classification(
+        3000, n_features=6, n_informative=4, n_classes=3, random_state=0
+    )
+    clf = BayesianMLPClassifier(hidden_layer_sizes=(16,), random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X[:1000], y[:1000])
+    conformal = mapie_classification.SplitConformalClassifier(
+        clf, confidence_level=0.9, prefit=True
+    )
+    conformal.conformalize(X[1000:1500], y[1000:1500])
+    _, sets = conformal.predict_set(X[1500:])
+    covered = sets[np.arange(1500), y[1500:], 0].mean()
+    assert 0.88 <= covered <= 0.94
+    # Sets follow the probabilities: rows the classifier is sure of get one
+    # class, uncertain rows more.
+    size = sets[..., 0].sum(axis=1)
+    entropy = clf.predict_uncertainty(X[1500:], kind="entropy")
+    assert entropy[size > 1].mean() > entropy[size == 1].mean()

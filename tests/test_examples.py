@@ -66,6 +66,9 @@ def test_regression_intervals_example_covers_the_held_out_targets(tmp_path, caps
     # Diabetes' target has a std of 77; a linear model's RMSE is about 55.
     assert bnn["rmse"] < 65
     assert 0.85 <= bnn["coverage_2std"] <= 1.0
+    # The distribution's own 90% intervals, on 148 held-out rows.
+    assert 0.8 <= bnn["coverage_90"] <= 0.97
+    assert bnn["crps"] < 40
     # Wider intervals hold more targets.
     assert np.all(np.diff(bnn["coverage_by_level"]) >= 0)
     assert bnn["coverage_by_level"][0] < 0.3 < 0.9 < bnn["coverage_by_level"][-1]

@@ -168,6 +168,22 @@ class PosteriorPredictiveMixin:
             log_sum[rows] = np.logaddexp(log_sum[rows], logsumexp(log_density, 0))
         return log_sum - np.log(n_draws)
 
+    def _draw_components(self, X):
+        """Every draw's distribution of the encoded targets of ``X``.
+
+        The draws of :meth:`_log_predictive_density`: the same seeds, whole.
+        """
+        likelihood = self._likelihood()
+        n_draws, seed = self.n_posterior_draws, self._prediction_seed
+        posterior = self.posterior_
+        members = draw_members(n_draws, posterior.n_members, seed)
+        noise = likelihood.draw_noise(
+            posterior, np.random.default_rng([seed, _NOISE_STREAM]), members
+        )
+        draw_outputs = self._iter_draw_outputs(X, posterior, n_draws, seed)
+        outputs = stack_draw_outputs(draw_outputs, X.shape[0], n_draws)
+        return likelihood.components(outputs, noise, slice(None))
+
     def _layer_moments(self, name_of, part):
         check_is_fitted(self)
         n_weight_layers = self._fitted_network.n_weight_layers

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+from scipy.special import ndtr, ndtri
 
 from ..networks import coef_name, intercept_name
 from ..priors import free_weight_name, log_value_name
@@ -84,15 +85,34 @@ class NormalLikelihood(RegressionLikelihood):
     def _draw_scale(self, noise, outputs, draws):
         return noise["scale"][draws][:, None, :]
 
-    def _residual_log_density(self, residual, scale, noise, draws):
-        return normal_log_density(residual, scale)
-
-    def log_density(self, y, outputs, noise, draws):
-        """Log-density of ``y`` under each draw; see the base class."""
+    def components(self, outputs, noise, draws):
+        """Each draw's Normal: ``{"loc", "scale"}``; see the base class."""
         outputs = as_float64(outputs)
-        scale = self._draw_scale(noise, outputs, draws)
-        residual = y - outputs[..., : self.n_outputs]
-        return self._residual_log_density(residual, scale, noise, draws).sum(axis=-1)
+        return {
+            "loc": outputs[..., : self.n_outputs],
+            "scale": self._draw_scale(noise, outputs, draws),
+        }
+
+    def component_logpdf(self, y, components):
+        """Each draw's log-density at ``y``, target by target."""
+        return normal_log_density(y - components["loc"], components["scale"])
+
+    def component_cdf(self, y, components):
+        """Each draw's distribution function at ``y``."""
+        return ndtr((y - components["loc"]) / components["scale"])
+
+    def component_ppf(self, q, components):
+        """Each draw's quantile ``q``."""
+        return components["loc"] + components["scale"] * ndtri(q)
+
+    def component_sample(self, rng, components):
+        """One value from each draw's distribution."""
+        loc, scale = np.broadcast_arrays(components["loc"], components["scale"])
+        return loc + scale * rng.standard_normal(loc.shape)
+
+    def component_moments(self, components):
+        """Each draw's mean and variance."""
+        return components["loc"], np.square(components["scale"])
 
 
 def _half(outputs, second):

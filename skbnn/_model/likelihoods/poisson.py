@@ -5,7 +5,8 @@ from dataclasses import dataclass
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
-from scipy.special import gammaln, xlogy
+from scipy import stats
+from scipy.special import gammaln, pdtr, xlogy
 
 from .regression import RegressionLikelihood, as_float64
 
@@ -64,7 +65,32 @@ class PoissonLikelihood(RegressionLikelihood):
         """Return each sample's posterior-mean rate: a Poisson count's variance."""
         return expectations["noise_variance"]
 
-    def log_density(self, y, outputs, noise, draws):
-        """Log-probability of the counts ``y`` under each draw's rate."""
-        rate = as_float64(outputs)
-        return (xlogy(y, rate) - rate - gammaln(y + 1.0)).sum(axis=-1)
+    discrete = True
+
+    def components(self, outputs, noise, draws):
+        """Each draw's Poisson: ``{"rate"}``."""
+        return {"rate": as_float64(outputs)}
+
+    def component_logpdf(self, y, components):
+        """Each draw's log-probability of the counts ``y``."""
+        rate = components["rate"]
+        return xlogy(y, rate) - rate - gammaln(y + 1.0)
+
+    def component_cdf(self, y, components):
+        """Each draw's probability of at most ``y`` counts."""
+        counts = np.floor(y)
+        return np.where(
+            counts < 0, 0.0, pdtr(np.maximum(counts, 0), components["rate"])
+        )
+
+    def component_ppf(self, q, components):
+        """Each draw's quantile ``q``: the least count whose cdf reaches it."""
+        return stats.poisson.ppf(q, components["rate"])
+
+    def component_sample(self, rng, components):
+        """One count from each draw's distribution."""
+        return rng.poisson(components["rate"]).astype(np.float64)
+
+    def component_moments(self, components):
+        """Each draw's mean and variance: both its rate."""
+        return components["rate"], components["rate"]

@@ -111,6 +111,30 @@ class RegressionLikelihood(Likelihood):
         """
         return {}
 
+    # Whether the targets are counts (the distribution's quantiles are then
+    # whole numbers).
+    discrete = False
+
+    def components(self, outputs, noise, draws):
+        """Each draw's distribution of the encoded targets, by its parameters.
+
+        Parameters
+        ----------
+        outputs : ndarray of shape (n_chunk_draws, n_rows, n_network_outputs)
+            The draws' outputs, through the inverse link.
+        noise : dict of str to ndarray
+            :meth:`draw_noise`'s draws, for all draws.
+        draws : slice
+            The draws ``outputs`` belong to.
+
+        Returns
+        -------
+        components : dict of str to ndarray
+            Arrays that broadcast to ``(n_chunk_draws, n_rows, n_outputs)``;
+            the ``component_*`` methods read them.
+        """
+        raise NotImplementedError
+
     def log_density(self, y, outputs, noise, draws):
         """Log-density of ``y`` under each draw, summed over the targets.
 
@@ -129,7 +153,8 @@ class RegressionLikelihood(Likelihood):
         -------
         log_density : ndarray of shape (n_chunk_draws, n_rows)
         """
-        raise NotImplementedError
+        components = self.components(outputs, noise, draws)
+        return self.component_logpdf(y, components).sum(axis=-1)
 
     def noise_std(self, posterior):
         """Posterior median of each target's noise scale, or None if it has none."""

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pymc as pm
-from scipy.special import gammaln
+from scipy.special import gammaln, stdtr, stdtrit
 
 from ..priors import log_value_name
 from .normal import HeteroscedasticNormalLikelihood, NormalLikelihood
@@ -74,9 +74,39 @@ class _StudentTNoise:
         )
         return noise
 
-    def _residual_log_density(self, residual, scale, noise, draws):
-        df = noise["df"][draws][:, None, :]
-        return student_t_log_density(residual, scale, df)
+    def components(self, outputs, noise, draws):
+        """Each draw's Student-t: ``{"loc", "scale", "df"}``."""
+        components = super().components(outputs, noise, draws)
+        components["df"] = noise["df"][draws][:, None, :]
+        return components
+
+    def component_logpdf(self, y, components):
+        """Each draw's log-density at ``y``, target by target."""
+        return student_t_log_density(
+            y - components["loc"], components["scale"], components["df"]
+        )
+
+    def component_cdf(self, y, components):
+        """Each draw's distribution function at ``y``."""
+        z = (y - components["loc"]) / components["scale"]
+        return stdtr(components["df"], z)
+
+    def component_ppf(self, q, components):
+        """Each draw's quantile ``q``."""
+        df = components["df"]
+        return components["loc"] + components["scale"] * stdtrit(df, q)
+
+    def component_sample(self, rng, components):
+        """One value from each draw's distribution."""
+        loc, scale, df = np.broadcast_arrays(
+            components["loc"], components["scale"], components["df"]
+        )
+        return loc + scale * rng.standard_t(df)
+
+    def component_moments(self, components):
+        """Each draw's mean and variance, ``scale**2 * df / (df - 2)``."""
+        df = components["df"]
+        return components["loc"], np.square(components["scale"]) * df / (df - 2.0)
 
 
 @dataclass(frozen=True)
