@@ -22,11 +22,8 @@ def _noisier_to_the_right(n, rng):
     return X, np.sin(2 * X[:, 0]) + noise_std * rng.normal(size=n)
 
 
-def test_conformal_intervals_cover_held_out_rows_and_follow_the_std():
-    rng = np.random.default_rng(0)
-    X_fit, y_fit = _noisier_to_the_right(300, rng)
-    X_conf, y_conf = _noisier_to_the_right(500, rng)
-    X_test, y_test = _noisier_to_the_right(3000, rng)
+def _fitted(X, y):
+    """A heteroscedastic regressor: its intervals follow the noise."""
     reg = BayesianMLPRegressor(
         hidden_layer_sizes=(16,),
         noise="heteroscedastic",
@@ -36,7 +33,15 @@ def test_conformal_intervals_cover_held_out_rows_and_follow_the_std():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        reg.fit(X_fit, y_fit)
+        return reg.fit(X, y)
+
+
+def test_conformal_intervals_cover_held_out_rows_and_follow_the_std():
+    rng = np.random.default_rng(0)
+    X_fit, y_fit = _noisier_to_the_right(300, rng)
+    X_conf, y_conf = _noisier_to_the_right(500, rng)
+    X_test, y_test = _noisier_to_the_right(3000, rng)
+    reg = _fitted(X_fit, y_fit)
     levels = [0.8, 0.9]
     conformal = mapie_regression.SplitConformalRegressor(
         reg, confidence_level=levels, conformity_score="std_normalized", prefit=True
@@ -83,16 +88,7 @@ def test_conformalized_quantile_regression_around_skbnn_quantiles():
     X_fit, y_fit = _noisier_to_the_right(300, rng)
     X_conf, y_conf = _noisier_to_the_right(500, rng)
     X_test, y_test = _noisier_to_the_right(2000, rng)
-    reg = BayesianMLPRegressor(
-        hidden_layer_sizes=(16,),
-        noise="heteroscedastic",
-        ensemble_size=1,
-        max_iter=1500,
-        random_state=0,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        reg.fit(X_fit, y_fit)
+    reg = _fitted(X_fit, y_fit)
     quantiles = [_Quantile(reg, level) for level in (0.05, 0.95, 0.5)]
     cqr = mapie_regression.ConformalizedQuantileRegressor(
         quantiles, confidence_level=0.9, prefit=True

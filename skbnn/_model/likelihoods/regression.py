@@ -138,16 +138,8 @@ class RegressionLikelihood(Likelihood):
     def log_density(self, y, outputs, noise, draws):
         """Log-density of ``y`` under each draw, summed over the targets.
 
-        Parameters
-        ----------
-        y : ndarray of shape (n_rows, n_outputs)
-            Targets, encoded as in the fit.
-        outputs : ndarray of shape (n_chunk_draws, n_rows, n_network_outputs)
-            The draws' outputs, through the inverse link.
-        noise : dict of str to ndarray
-            :meth:`draw_noise`'s draws, for all draws.
-        draws : slice
-            The draws ``outputs`` belong to.
+        ``y`` (of shape (n_rows, n_outputs)) holds targets encoded as in the
+        fit; the other parameters are :meth:`components`'s.
 
         Returns
         -------
