@@ -18,11 +18,12 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-# The training rows and posterior draws the check scores: enough to tell a
-# model from the trivial predictor, few enough to cost a small part of a fit.
+# The training rows the check scores after a fit, with the estimator's own
+# posterior draws (so that it compiles nothing its predictions do not):
+# enough to tell a model from the trivial predictor, few enough to cost a
+# small part of a fit. A stream calls partial_fit often: its check scores
+# fewer rows with fewer draws, whose forward pass compiles once a stream.
 CHECK_ROWS = 1000
-CHECK_DRAWS = 30
-# A partial_fit call checks fewer rows and draws: a stream calls it often.
 STREAM_CHECK_ROWS = 256
 STREAM_CHECK_DRAWS = 10
 
@@ -48,7 +49,7 @@ def _sample(X, y, sample_weight, seed, most):
     return X_rows, y[rows], weights
 
 
-def skill(estimator, X, y, sample_weight, rows=CHECK_ROWS, draws=CHECK_DRAWS):
+def skill(estimator, X, y, sample_weight, rows=CHECK_ROWS, draws=None):
     """Score the model on its training rows, less the trivial predictor's score.
 
     Parameters
@@ -62,8 +63,10 @@ def skill(estimator, X, y, sample_weight, rows=CHECK_ROWS, draws=CHECK_DRAWS):
         Encoded training targets.
     sample_weight : ndarray or None
         Their weights.
-    rows, draws : int
-        The most rows scored, and the posterior draws.
+    rows : int
+        The most rows scored.
+    draws : int or None
+        Posterior draws; None: the estimator's ``n_posterior_draws``.
 
     Returns
     -------
@@ -78,7 +81,6 @@ def skill(estimator, X, y, sample_weight, rows=CHECK_ROWS, draws=CHECK_DRAWS):
     X_rows, y_rows, weights = _sample(
         X, y, sample_weight, estimator._prediction_seed, rows
     )
-    draws = min(estimator.n_posterior_draws, draws)
     model = estimator._posterior_expectations(X_rows, estimator.posterior_, draws)
     trivial = estimator._trivial_expectations(y, sample_weight, y_rows.shape[0])
     score = estimator._validation_score(model, y_rows, weights)
