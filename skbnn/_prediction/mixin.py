@@ -147,19 +147,22 @@ class PosteriorPredictiveMixin:
         }
         return by_kind(kind, values), expectations
 
+    def _noise_draws(self):
+        """Draw the likelihood's own variables for every prediction draw."""
+        n_draws, seed = self.n_posterior_draws, self._prediction_seed
+        members = draw_members(n_draws, self.posterior_.n_members, seed)
+        rng = np.random.default_rng([seed, _NOISE_STREAM])
+        return self._likelihood().draw_noise(self.posterior_, rng, members)
+
     def _log_predictive_density(self, X, y):
         """Each row's log of the mean over draws of the likelihood of ``y``.
 
         ``X`` is validated and ``y`` encoded as in the fit; each draw is one of
         the weights and one of the likelihood's noise.
         """
-        likelihood = self._likelihood()
+        likelihood, noise = self._likelihood(), self._noise_draws()
         n_draws, seed = self.n_posterior_draws, self._prediction_seed
         posterior = self.posterior_
-        members = draw_members(n_draws, posterior.n_members, seed)
-        noise = likelihood.draw_noise(
-            posterior, np.random.default_rng([seed, _NOISE_STREAM]), members
-        )
         log_sum = np.full(X.shape[0], -np.inf)
         for draws, rows, outputs in self._iter_draw_outputs(
             X, posterior, n_draws, seed
@@ -173,13 +176,9 @@ class PosteriorPredictiveMixin:
 
         The draws of :meth:`_log_predictive_density`: the same seeds, whole.
         """
-        likelihood = self._likelihood()
+        likelihood, noise = self._likelihood(), self._noise_draws()
         n_draws, seed = self.n_posterior_draws, self._prediction_seed
         posterior = self.posterior_
-        members = draw_members(n_draws, posterior.n_members, seed)
-        noise = likelihood.draw_noise(
-            posterior, np.random.default_rng([seed, _NOISE_STREAM]), members
-        )
         draw_outputs = self._iter_draw_outputs(X, posterior, n_draws, seed)
         outputs = stack_draw_outputs(draw_outputs, X.shape[0], n_draws)
         return likelihood.components(outputs, noise, slice(None))
