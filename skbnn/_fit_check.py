@@ -163,8 +163,9 @@ def check_learned(estimator, X, y, sample_weight, continued, incremental):
     """Warn when the fit is no better than the trivial predictor.
 
     A ``partial_fit`` call warns when the stream falls back to it after
-    an earlier call did clearly better: the first calls of a stream may
-    not have learned yet, and a chunk's score is noisier than a fit's.
+    an earlier call did clearly better. The first call of a stream does not
+    count: one pass from the initial network can score well on a small chunk
+    by chance, and a chunk's score is noisier than a fit's.
     """
     if X.shape[0] < 2:  # a score of one row says nothing
         return
@@ -186,4 +187,4 @@ def check_learned(estimator, X, y, sample_weight, continued, incremental):
             what=f"After partial_fit call {estimator.n_iter_}, the model",
             measured=measured,
         )
-    estimator._best_skill = max(best, gain)
+    estimator._best_skill = max(best, gain) if continued else -np.inf

@@ -138,7 +138,7 @@ def test_each_call_weighs_the_rows_seen_so_far(sine):
 
 def test_verbose_partial_fit_says_what_it_saw(moons):
     X, _, y, _ = moons
-    clf = BayesianMLPClassifier(hidden_layer_sizes=(4,), verbose=True)
+    clf = BayesianMLPClassifier(hidden_layer_sizes=(4,), verbose=True, random_state=0)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         clf.partial_fit(X[:40], y[:40], classes=[0, 1])

@@ -61,6 +61,19 @@ def test_a_stream_that_falls_back_to_the_class_frequencies_says_so(three_digits)
             clf.partial_fit(X, y, classes=[0, 1, 2])
 
 
+@pytest.mark.parametrize("seed", [4, 69])
+def test_a_lucky_first_chunk_is_not_taken_for_learning(moons, seed):
+    # With these seeds one pass from the initial network beats the class
+    # frequencies on the first 40 rows by 16 to 25 margins and the second
+    # call scores next to nothing: a young stream, not a collapsed one.
+    X, _, y, _ = moons
+    clf = BayesianMLPClassifier(hidden_layer_sizes=(4,), random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf.partial_fit(X[:40], y[:40], classes=[0, 1])
+        clf.partial_fit(X[40:100], y[40:100])
+
+
 def test_early_stopping_does_not_hide_a_runaway_fit():
     X, y = load_iris(return_X_y=True)
     reg = BayesianMLPRegressor(
