@@ -10,7 +10,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 import skbnn._inference.step as inference
+from skbnn._inference import epochs
 from skbnn._inference.device import device_context
+from skbnn._inference.epochs import StepBlock
 from skbnn._inference.step import AdviStep, StepCache
 from skbnn._model.build import build_model
 from skbnn._model.likelihoods import BernoulliLikelihood
@@ -70,19 +72,27 @@ def sine():
 
 @pytest.fixture
 def interrupt_after(monkeypatch):
-    """Make the ADVI step raise KeyboardInterrupt (Ctrl-C) after n steps."""
+    """Make the ADVI steps raise KeyboardInterrupt (Ctrl-C) after n of them.
 
-    def interrupt_after(n_steps):
+    Data in memory takes its steps in blocks of one step here, so that the
+    call interrupted is the step that a Ctrl-C would interrupt.
+    """
+
+    def interrupt_after(n_calls):
+        monkeypatch.setattr(epochs, "BLOCK_STEPS", 1)
         calls = {"n": 0}
-        original = AdviStep.__call__
 
-        def step_or_interrupt(self, *args):
-            calls["n"] += 1
-            if calls["n"] > n_steps:
-                raise KeyboardInterrupt
-            return original(self, *args)
+        def interrupting(original):
+            def call_or_interrupt(self, *args):
+                calls["n"] += 1
+                if calls["n"] > n_calls:
+                    raise KeyboardInterrupt
+                return original(self, *args)
 
-        monkeypatch.setattr(AdviStep, "__call__", step_or_interrupt)
+            return call_or_interrupt
+
+        for compiled in (AdviStep, StepBlock):
+            monkeypatch.setattr(compiled, "__call__", interrupting(compiled.__call__))
 
     return interrupt_after
 

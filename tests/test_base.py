@@ -6,20 +6,34 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
 from skbnn._inference.callbacks import RunawayGuard
+from skbnn._inference.epochs import StepBlock
 from skbnn._inference.trainer import Run, warn_if_not_converged
 
 
-def test_divergence_raises_a_clear_error():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(100, 2))
-    y = (X[:, 0] > 0).astype(int)
-    # A step so large that the second step's loss is no longer finite.
-    clf = BayesianMLPClassifier(learning_rate_init=1e30, random_state=0)
+def test_divergence_raises_a_clear_error(monkeypatch):
+    # A model whose loss no step size makes finite: every rewind to a
+    # smaller step size fails, down to the guard's minimum.
+    def diverging_steps(self, X_blocks, y_blocks, weights, learning_rate, n_steps):
+        return np.full(n_steps, np.nan)
+
+    monkeypatch.setattr(StepBlock, "__call__", diverging_steps)
+    X, y = _binary_data()
+    clf = BayesianMLPClassifier(random_state=0)
     with pytest.raises(ValueError, match="ADVI diverged.*Lower learning_rate_init"):
         clf.fit(X, y)
     # No half-fitted model: predicting says it is not fitted.
     with pytest.raises(NotFittedError):
         clf.predict(X)
+
+
+def test_an_absurd_step_size_is_lowered_until_the_loss_is_finite():
+    X, y = _binary_data()
+    # The second step's loss is no longer finite; each rewind divides the
+    # step size by 5.
+    clf = BayesianMLPClassifier(learning_rate_init=1e30, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="ran away at learning_rate_init=1e"):
+        clf.fit(X, y)
+    assert np.isfinite(clf.predict_proba(X)).all()
 
 
 def test_same_random_state_same_fit_and_predictions(moons):

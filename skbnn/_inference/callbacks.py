@@ -21,7 +21,18 @@ MIN_ADAPTIVE_LEARNING_RATE = 1e-6
 
 
 class Callback:
-    """Base of the callbacks: every hook does nothing unless overridden."""
+    """Base of the callbacks: every hook does nothing unless overridden.
+
+    Attributes
+    ----------
+    reads_each_epoch : bool
+        Whether the callback needs the posterior at the end of every epoch:
+        the trainer then takes one epoch a block (see
+        ``skbnn._inference.epochs``), where others see the posterior at the
+        end of a block of epochs.
+    """
+
+    reads_each_epoch = False
 
     def on_run_begin(self, run):
         """Call before the first step of ``run``."""
@@ -171,6 +182,8 @@ class ValidationScore(Callback):
     scores : list of float
         The score of each epoch; the last is the current epoch's.
     """
+
+    reads_each_epoch = True
 
     def __init__(self, score):
         self.score = score

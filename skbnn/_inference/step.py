@@ -11,7 +11,6 @@ fold, a warm start) compiles nothing. ``skbnn._inference.trainer`` runs the step
 """
 
 import contextlib
-import threading
 import time
 
 import numpy as np
@@ -29,7 +28,9 @@ from .approximation import (
     vector_layout,
 )
 from .device import compile_mode, device_context
+from .epochs import StepBlock
 from .objective import local_weights, negative_elbo
+from .step_cache import StepCache
 from .updates import adam_updates
 
 # How the step estimates the gradient of the ELBO (see AdviStep).
@@ -126,6 +127,7 @@ class AdviStep:
         # What gradient() compiles, on first use.
         self._gradient_graph = (inputs, loss, params, dict(updates))
         self._gradient_function = None
+        self._block = None
         self._seed = 0
         step_updates = adam_updates(loss, params, learning_rate)
         self._adam_state = [var for var in step_updates if var not in params]
@@ -162,6 +164,17 @@ class AdviStep:
             np.asarray(grad)
             for grad in self._gradient_function(X_batch, y_batch, row_weights)
         ]
+
+    def block(self):
+        """Return the step looped in one JAX call, or None off JAX.
+
+        Compiled on first use (see ``skbnn._inference.epochs.StepBlock``).
+        """
+        if self._mode != "JAX":
+            return None
+        if self._block is None:
+            self._block = StepBlock(self._function)
+        return self._block
 
     @property
     def variable_names(self):
@@ -310,36 +323,6 @@ def _rng_converter(mode):
 
         return jax_typify
     return lambda rng: rng
-
-
-class StepCache:
-    """Compiled ADVI steps by key, each lent to one fit at a time.
-
-    A compiled step holds its variational state, so two fits running at once
-    in one process (threads) get separate copies.
-    """
-
-    def __init__(self):
-        self._free = {}
-        self._lock = threading.Lock()
-
-    def borrow(self, key, build):
-        """Take a free step for ``key``, or build one with ``build()``."""
-        with self._lock:
-            free = self._free.get(key, [])
-            if free:
-                return free.pop()
-        return build()
-
-    def give_back(self, key, step):
-        """Make ``step`` available to the next fit with the same ``key``."""
-        with self._lock:
-            self._free.setdefault(key, []).append(step)
-
-    def __len__(self):
-        """Return the number of compiled steps not lent out (all, between fits)."""
-        with self._lock:
-            return sum(len(steps) for steps in self._free.values())
 
 
 STEP_CACHE = StepCache()

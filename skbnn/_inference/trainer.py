@@ -14,17 +14,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .callbacks import Plateau, RunawayGuard
-from .minibatches import iter_row_minibatches, minibatch_buffers
-
-
-def _divergence_error(epoch, step, loss, learning_rate):
-    return ValueError(
-        f"ADVI diverged: the negative ELBO became {loss} at epoch {epoch} "
-        f"(step {step}, step size {learning_rate}). Lower learning_rate_init, "
-        "standardise the inputs (e.g. StandardScaler in a Pipeline), or choose "
-        "a smaller prior_scale."
-    )
-
+from .epochs import divergence_error, iter_epoch_losses
 
 # The loss that picks the posterior to keep, and that detects a loss running
 # away from its best, is the epoch loss averaged over this many steps.
@@ -73,6 +63,8 @@ class Run:
         Why a callback stopped the run.
     interrupted : bool
         Whether Ctrl-C ended the run.
+    n_rewinds : int
+        Times ``rewind`` was called.
     callbacks : list of skbnn._inference.callbacks.Callback
         The run's callbacks, in the order they are called.
     """
@@ -94,6 +86,7 @@ class Run:
     rank: float = np.inf
     stop_reason: str | None = None
     interrupted: bool = False
+    n_rewinds: int = 0
     callbacks: list = field(default_factory=list)
 
     @classmethod
@@ -155,35 +148,14 @@ def finish_epoch(run, loss):
     stop : bool
         Whether a callback stopped the run.
     """
-    run.loss_curve.append(loss)
-    run.smoothed_loss = float(np.mean(run.loss_curve[-run.smoothing_window :]))
+    _record_loss(run, loss)
     _call(run.callbacks, "on_epoch_end", run)
     return run.stop_reason is not None
 
 
-def _epoch_loss(step, data, batch, run, rng):
-    """Take one epoch of steps; return its mean loss per sample."""
-    X_batch, y_batch, row_weights, scale = batch
-    n = data.batch_size
-    losses = []
-    for indices, source, positions in iter_row_minibatches(data.X, n, rng):
-        np.take(source, positions, axis=0, out=X_batch[:n])
-        np.take(data.y, indices, axis=0, out=y_batch[:n])
-        if data.sample_weight is not None:
-            row_weights[:n] = scale * data.sample_weight[indices]
-        loss = step(X_batch, y_batch, row_weights, run.learning_rate)
-        run.n_steps += 1
-        for callback in run.callbacks:
-            callback.on_step_end(run)
-        if not np.isfinite(loss):
-            reason = f"the negative ELBO became {loss} at step {run.n_steps}"
-            if not any(c.on_nonfinite_loss(run, reason) for c in run.callbacks):
-                raise _divergence_error(run.epoch, run.n_steps, loss, run.learning_rate)
-            continue
-        losses.append(loss)
-    if not losses:  # every step diverged; each rewound at a smaller step size
-        return _epoch_loss(step, data, batch, run, rng)
-    return float(np.mean(losses))
+def _record_loss(run, loss):
+    run.loss_curve.append(loss)
+    run.smoothed_loss = float(np.mean(run.loss_curve[-run.smoothing_window :]))
 
 
 def run_advi(step, data, run, callbacks=(), *, random_seed):
@@ -216,20 +188,24 @@ def run_advi(step, data, run, callbacks=(), *, random_seed):
     run.callbacks = list(callbacks)
     run.read_posterior = step.snapshot
     total_weight = data.total_weight
-    batch = minibatch_buffers(step, data)
     rng = np.random.default_rng(random_seed)
 
     def rewind(posterior):
+        run.n_rewinds += 1
         # Every variable is in the posterior: no default std is used.
         step.reset(posterior, default_std=1.0, seed=int(rng.integers(2**31)))
 
     run.rewind = rewind
     _call(run.callbacks, "on_run_begin", run)
+    epoch_losses = iter_epoch_losses(step, data, run, rng)
     try:
         for epoch in range(1, run.max_epochs + 1):
             run.epoch = epoch
-            loss = _epoch_loss(step, data, batch, run, rng) / total_weight
-            if finish_epoch(run, loss):
+            if finish_epoch(run, next(epoch_losses) / total_weight):
+                # Epochs a block took past this one count, without callbacks.
+                for loss in epoch_losses.rest_of_block():
+                    run.epoch += 1
+                    _record_loss(run, loss / total_weight)
                 break
     except KeyboardInterrupt:
         # As scikit-learn's MLP: Ctrl-C keeps what was learned so far.
@@ -240,7 +216,7 @@ def run_advi(step, data, run, callbacks=(), *, random_seed):
     if step.is_finite():
         run.posterior = step.read()
     elif run.stop_reason is None:
-        raise _divergence_error(run.epoch, run.n_steps, "nan", run.learning_rate)
+        raise divergence_error(run.epoch, run.n_steps, "nan", run.learning_rate)
     return run
 
 
