@@ -92,10 +92,10 @@ def _regression_models():
 def _regression_ll(name, model, X_test, y_test):
     from scipy.stats import norm
 
+    scaled = model[:-1].transform(X_test)
     if name == "skbnn":
-        scaled = model[:-1].transform(X_test)
         return float(np.mean(model[-1].log_predictive_density(scaled, y_test)))
-    dist = model.pred_dist(X_test)
+    dist = model[-1].pred_dist(scaled)
     return float(np.mean(norm.logpdf(y_test, dist.loc, dist.scale)))
 
 
@@ -253,7 +253,10 @@ def _grid():
     figures = {}
     for name, (model, grid) in searches.items():
         search = GridSearchCV(
-            Pipeline([("scale", StandardScaler()), ("model", model)]), grid, cv=5
+            Pipeline([("scale", StandardScaler()), ("model", model)]),
+            grid,
+            cv=5,
+            scoring="r2",  # NGBoost's own score is its log-likelihood
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -13,6 +13,8 @@ improvement, a step-size schedule it consults (:class:`AdaptiveStepSize`),
 and :class:`KeepBest`.
 """
 
+import statistics
+
 import numpy as np
 
 # The "adaptive" schedule of scikit-learn's SGD optimiser.
@@ -149,7 +151,8 @@ class RunawayGuard(Callback):
             return  # the window still holds epochs from before a rewind
         # The median, not the mean: one epoch with a wild draw (a noise scale
         # drawn near zero) moves a mean by orders of magnitude, a median not.
-        smoothed = float(np.median(run.loss_curve[-run.smoothing_window :]))
+        # statistics, not numpy: a few floats a call, thousands of calls.
+        smoothed = statistics.median(run.loss_curve[-run.smoothing_window :])
         if not smoothed > self.lowest:
             self.lowest, self._lowest_epoch = smoothed, run.epoch
             return

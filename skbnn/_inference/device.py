@@ -4,6 +4,8 @@ import contextlib
 import functools
 import warnings
 
+from .compilation_cache import use_compilation_cache
+
 # Both devices compile through PyTensor's JAX backend; JAX puts the arrays on
 # the device that device_context selects. On the CPU it runs the ADVI step
 # faster than PyTensor's C and NUMBA backends, and compiles it in a fraction
@@ -72,11 +74,15 @@ def resolve_device(device):
 # Messages of PyTensor's JAX backend that say nothing a user can act on: it
 # compiles copies of random generators, drops PyMC's parameter checks (ours
 # are valid by construction), and JAX computes float64/int64 constants of
-# PyMC's log-densities in 32 bits, which is what we ask of it.
+# PyMC's log-densities in 32 bits, which is what we ask of it. A rewrite
+# that PyTensor runs in every mode reads its C backend's BLAS flags, whose
+# detection warns where pip installed PyTensor; skbnn never runs that
+# backend (JAX brings its own BLAS).
 _BACKEND_NOISE = [
     r"The RandomType SharedVariables .* will not be used",
     r"Skipping .* Op \(assertion: .*\) as JAX tracing would remove it",
     r"Explicitly requested dtype .* is not available",
+    r"PyTensor could not link to a BLAS installation",
 ]
 
 
@@ -113,6 +119,7 @@ def device_context(device):
     # that what it sets does not depend on where skbnn happened to import it.
     import pytensor.link.jax.dispatch  # noqa: F401
 
+    use_compilation_cache()
     resolved = resolve_device(device)
     with (
         warnings.catch_warnings(),

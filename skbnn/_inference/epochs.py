@@ -271,15 +271,18 @@ class _InBlocks:
             owners = range(start, start + len(chunk))
             epochs = [first_epoch + k // steps_per_epoch for k in owners]
             finite = _record_steps(run, taken, epochs)
-            losses.extend(finite)
+            losses.append(finite)
             if len(finite) < len(taken):
                 break  # rewound: the block's later steps are gone
         run.epoch = first_epoch
         self._rewinds = run.n_rewinds
         # Whole epochs, then what a rewind left of the last one (if anything).
-        for first in range(0, len(losses), steps_per_epoch):
-            epoch = losses[first : first + steps_per_epoch]
-            self._pending.append(float(np.mean(epoch)))
+        losses = np.concatenate(losses).astype(np.float64)
+        whole = len(losses) // steps_per_epoch * steps_per_epoch
+        means = losses[:whole].reshape(-1, steps_per_epoch).mean(axis=1)
+        self._pending.extend(means.tolist())
+        if whole < len(losses):
+            self._pending.append(float(losses[whole:].mean()))
 
 
 def iter_epoch_losses(step, data, run, rng):

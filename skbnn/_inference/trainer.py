@@ -7,6 +7,7 @@ or until a callback stops it (``skbnn._inference.callbacks``); Ctrl-C ends it an
 what it learned.
 """
 
+import statistics
 import warnings
 from dataclasses import dataclass, field
 
@@ -155,7 +156,7 @@ def finish_epoch(run, loss):
 
 def _record_loss(run, loss):
     run.loss_curve.append(loss)
-    run.smoothed_loss = float(np.mean(run.loss_curve[-run.smoothing_window :]))
+    run.smoothed_loss = statistics.fmean(run.loss_curve[-run.smoothing_window :])
 
 
 def run_advi(step, data, run, callbacks=(), *, random_seed):
