@@ -31,10 +31,12 @@ class _RecordingStep:
     """
 
     dtype = np.float32
+    n_free = 10
 
     def __init__(self, blocks=False):
         self.batches = []
         self.blocks = blocks
+        self.block_calls = 0
 
     def __call__(self, X_batch, y_batch, row_weights, learning_rate):
         self.batches.append((X_batch.copy(), y_batch.copy(), row_weights.copy()))
@@ -44,6 +46,7 @@ class _RecordingStep:
         return self._record_block if self.blocks else None
 
     def _record_block(self, X_blocks, y_blocks, weight_blocks, learning_rate, n):
+        self.block_calls += 1
         for k in range(n):
             self(X_blocks[k], y_blocks[k], weight_blocks[k], learning_rate)
         return np.ones(n)
@@ -281,3 +284,35 @@ def test_total_size_scales_each_minibatch_to_the_data_set_it_stands_for(blocks):
         assert_array_equal(row_weights[:10], np.full(10, 100.0, dtype="f4"))
     # The loss per sample divides by the rows the ELBO stands for.
     assert run.loss_curve == [pytest.approx(1 / 1000)]
+
+
+def test_blocks_take_the_steps_one_call_a_step_would(moons, tanh_step, monkeypatch):
+    # The same minibatches, draws and updates, whatever the calls: only the
+    # arithmetic's order inside XLA may differ.
+    X, _, y, _ = moons
+    step = tanh_step((2, 3, 1))
+    data = TrainingData(X.astype(np.float32), y.astype(np.int32), batch_size=100)
+    runs = []
+    for blocks in (True, False):
+        if not blocks:
+            monkeypatch.setattr(step, "block", lambda: None)
+        with device_context("cpu"):
+            step.reset({}, 0.01, seed=0)
+            runs.append(run_advi(step, data, _run(40), random_seed=0))
+    in_blocks, one_by_one = runs
+    assert in_blocks.n_steps == one_by_one.n_steps == 200
+    np.testing.assert_allclose(in_blocks.loss_curve, one_by_one.loss_curve, rtol=1e-4)
+    for name, (mean, std) in in_blocks.posterior.items():
+        np.testing.assert_allclose(mean, one_by_one.posterior[name][0], atol=1e-4)
+        np.testing.assert_allclose(std, one_by_one.posterior[name][1], atol=1e-4)
+
+
+def test_a_step_with_much_arithmetic_takes_one_call_a_step():
+    X = np.zeros((40, 1), np.float32)
+    for n_free, block_calls in [(10, 2), (epochs.MAX_BLOCK_WORK // 64 + 1, 0)]:
+        step = _RecordingStep(blocks=True)
+        step.n_free = n_free  # times 64 padded rows
+        data = TrainingData(X, np.zeros(40, np.int32), batch_size=40)
+        run_advi(step, data, _run(3), random_seed=0)
+        assert len(step.batches) == 3  # blocks of 1, then 2 epochs
+        assert step.block_calls == block_calls

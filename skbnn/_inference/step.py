@@ -181,6 +181,11 @@ class AdviStep:
         """Names of the model's value variables that ``q`` covers."""
         return [name for name, _, _, _ in self._layout]
 
+    @property
+    def n_free(self):
+        """Scalars that ``q`` covers: the size of each vector of means, summed."""
+        return sum(mean.type.shape[0] for mean, _ in self._vectors)
+
     def reset(self, posterior, default_std, seed, prior_scale=None):
         """Start a new fit: set ``q``, clear Adam's state, reseed the draws.
 
