@@ -60,7 +60,8 @@ class StepBlock:
         self._cells = [container.storage for container in function.input_storage]
         self._jitted = function.vm.jit_fn
         self._n_inputs = len(graph.inputs)
-        # Output k + 1 updates input updated[k]; the rest stay fixed.
+        # update_mapping: each updating output's index -> the input it
+        # updates; the other shared inputs (the prior scale) stay fixed.
         self._updated = [
             graph.update_mapping[out] for out in sorted(graph.update_mapping)
         ]
@@ -69,7 +70,9 @@ class StepBlock:
             1 for inp in function.maker.inputs if inp.shared
         )
         if explicit != 4:
-            raise ValueError(f"Expected the step's 4 explicit inputs, got {explicit}.")
+            raise RuntimeError(
+                f"Expected the step's 4 explicit inputs, got {explicit}."
+            )
         self._fixed = [
             index
             for index in range(explicit, self._n_inputs)
