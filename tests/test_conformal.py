@@ -36,12 +36,15 @@ def _fitted(X, y):
         return reg.fit(X, y)
 
 
+def _fitted_and_held_out(seed, n_test):
+    """A regressor fitted on 300 rows, 500 rows to conformalize, ``n_test`` more."""
+    rng = np.random.default_rng(seed)
+    reg = _fitted(*_noisier_to_the_right(300, rng))
+    return reg, _noisier_to_the_right(500, rng), _noisier_to_the_right(n_test, rng)
+
+
 def test_conformal_intervals_cover_held_out_rows_and_follow_the_std():
-    rng = np.random.default_rng(0)
-    X_fit, y_fit = _noisier_to_the_right(300, rng)
-    X_conf, y_conf = _noisier_to_the_right(500, rng)
-    X_test, y_test = _noisier_to_the_right(3000, rng)
-    reg = _fitted(X_fit, y_fit)
+    reg, (X_conf, y_conf), (X_test, y_test) = _fitted_and_held_out(0, 3000)
     levels = [0.8, 0.9]
     conformal = mapie_regression.SplitConformalRegressor(
         reg, confidence_level=levels, conformity_score="std_normalized", prefit=True
@@ -84,11 +87,7 @@ class _Quantile(RegressorMixin, BaseEstimator):
 
 
 def test_conformalized_quantile_regression_around_skbnn_quantiles():
-    rng = np.random.default_rng(1)
-    X_fit, y_fit = _noisier_to_the_right(300, rng)
-    X_conf, y_conf = _noisier_to_the_right(500, rng)
-    X_test, y_test = _noisier_to_the_right(2000, rng)
-    reg = _fitted(X_fit, y_fit)
+    reg, (X_conf, y_conf), (X_test, y_test) = _fitted_and_held_out(1, 2000)
     quantiles = [_Quantile(reg, level) for level in (0.05, 0.95, 0.5)]
     cqr = mapie_regression.ConformalizedQuantileRegressor(
         quantiles, confidence_level=0.9, prefit=True

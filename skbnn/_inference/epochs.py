@@ -28,6 +28,8 @@ from .minibatches import (
     iter_row_minibatches,
     minibatch_buffers,
     padded_rows,
+    put_minibatch,
+    row_scale,
 )
 
 # Steps of one compiled call: enough that the call's fixed cost is small
@@ -134,18 +136,15 @@ class BlockBuffers:
     Parameters
     ----------
     data : TrainingData
-        In memory.
-    rows : int
-        Rows of the step's minibatch (the batch padded, see ``padded_rows``).
-    scale : float
-        The weight of each row's likelihood term, ``n_samples / batch_size``.
+        In memory; a step's rows are its batch padded (``padded_rows``).
     dtype : str
         The step's float type.
     """
 
-    def __init__(self, data, rows, scale, dtype):
+    def __init__(self, data, dtype):
         self.data = data
-        self.scale = scale
+        self.scale = scale = row_scale(data)
+        rows = padded_rows(data.batch_size)
         self.X = np.zeros((BLOCK_STEPS, rows, *data.X.shape[1:]), data.X.dtype)
         self.y = np.zeros((BLOCK_STEPS, rows, *data.y.shape[1:]), data.y.dtype)
         self.weights = np.zeros((BLOCK_STEPS, rows), dtype)
@@ -153,12 +152,18 @@ class BlockBuffers:
 
     def fill(self, batches):
         """Put the rows of each minibatch (a list of index arrays) in place."""
-        n = self.data.batch_size
+        data = self.data
         for k, indices in enumerate(batches):
-            np.take(self.data.X, indices, axis=0, out=self.X[k, :n])
-            np.take(self.data.y, indices, axis=0, out=self.y[k, :n])
-            if self.data.sample_weight is not None:
-                self.weights[k, :n] = self.scale * self.data.sample_weight[indices]
+            put_minibatch(
+                self.X[k],
+                self.y[k],
+                self.weights[k],
+                data,
+                self.scale,
+                indices,
+                data.X,
+                indices,
+            )
 
 
 def divergence_error(epoch, step, loss, learning_rate):
@@ -208,10 +213,16 @@ class _StepByStep:
             for indices, source, positions in iter_row_minibatches(
                 data.X, n, self._rng
             ):
-                np.take(source, positions, axis=0, out=X_batch[:n])
-                np.take(data.y, indices, axis=0, out=y_batch[:n])
-                if data.sample_weight is not None:
-                    row_weights[:n] = scale * data.sample_weight[indices]
+                put_minibatch(
+                    X_batch,
+                    y_batch,
+                    row_weights,
+                    data,
+                    scale,
+                    indices,
+                    source,
+                    positions,
+                )
                 loss = self._step(X_batch, y_batch, row_weights, run.learning_rate)
                 losses.extend(_record_steps(run, [loss]))
         return float(np.mean(losses))
@@ -233,8 +244,7 @@ class _InBlocks:
     def __init__(self, step, data, run, rng):
         self._run, self._rng, self._block = run, rng, step.block()
         self._data = data
-        X_batch, _, row_weights, scale = minibatch_buffers(step, data)
-        self._buffers = BlockBuffers(data, X_batch.shape[0], scale, row_weights.dtype)
+        self._buffers = BlockBuffers(data, step.dtype)
         self._most_epochs = max(1, BLOCK_STEPS // data.steps_per_epoch)
         if any(callback.reads_each_epoch for callback in run.callbacks):
             self._most_epochs = 1

@@ -131,13 +131,33 @@ class TrainingData:
         return -(-self.X.shape[0] // self.batch_size)
 
 
+def row_scale(data):
+    """Return the weight of each minibatch row's likelihood term.
+
+    Rows drawn uniformly at random, each term scaled by ``n_samples /
+    batch_size``: an unbiased estimate of the weighted sum over the data set.
+    """
+    n_samples = data.X.shape[0] if data.total_size is None else data.total_size
+    return n_samples / data.batch_size
+
+
+def put_minibatch(X_out, y_out, weights_out, data, scale, indices, source, positions):
+    """Write a minibatch's inputs, targets and row weights into the buffers.
+
+    The inputs are rows ``positions`` of ``source`` (see
+    :func:`iter_row_minibatches`); targets and weights are rows ``indices``.
+    """
+    n = data.batch_size
+    np.take(source, positions, axis=0, out=X_out[:n])
+    np.take(data.y, indices, axis=0, out=y_out[:n])
+    if data.sample_weight is not None:
+        weights_out[:n] = scale * data.sample_weight[indices]
+
+
 def minibatch_buffers(step, data):
     """Buffers of the padded minibatch, and the weight that scales its rows."""
-    n_samples = data.X.shape[0] if data.total_size is None else data.total_size
     rows = padded_rows(data.batch_size)
-    # Rows drawn uniformly at random, each likelihood term scaled by
-    # n_samples / batch_size: an unbiased estimate of the weighted sum.
-    scale = n_samples / data.batch_size
+    scale = row_scale(data)
     row_weights = np.zeros(rows, dtype=step.dtype)
     row_weights[: data.batch_size] = scale
     X_batch = np.zeros((rows, *data.X.shape[1:]), dtype=data.X.dtype)
