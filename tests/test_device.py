@@ -1,4 +1,6 @@
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -134,3 +136,25 @@ def test_model_fitted_on_a_gpu_predicts_on_a_cpu(moons):
     # Fitting still needs the GPU it asks for.
     with pytest.raises(RuntimeError, match="device='gpu'"):
         served.fit(X, y)
+
+
+def test_a_fit_never_reaches_pytensors_c_backend():
+    # Its BLAS detection imports setuptools, probes the compiler and warns
+    # that PyTensor "could not link to a BLAS installation": none of it is
+    # for skbnn, whose arithmetic JAX does.
+    script = (
+        "import sys, warnings\n"
+        "from sklearn.datasets import load_diabetes\n"
+        "from skbnn import BayesianMLPClassifier, BayesianMLPRegressor\n"
+        "X, y = load_diabetes(return_X_y=True)\n"
+        "warnings.simplefilter('ignore')\n"
+        "warnings.filterwarnings('error', message='.*BLAS')\n"
+        "BayesianMLPRegressor(max_iter=2).fit(X[:40], y[:40]).predict(X[:5])\n"
+        "BayesianMLPClassifier(max_iter=2).fit(X[:40], y[:40] > 100).predict(X[:5])\n"
+        "print('setuptools' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert "BLAS" not in done.stderr
+    assert done.stdout.split()[-1] == "False"

@@ -6,10 +6,12 @@ from sklearn.exceptions import ConvergenceWarning
 import skbnn._inference.step as inference
 from skbnn import BayesianMLPClassifier
 from skbnn._inference.device import device_context
+from skbnn._inference.initialisation import initial_point_function
 from skbnn._inference.minibatches import iter_minibatches
 from skbnn._inference.step import AdviStep, StepCache
 from skbnn._model.build import build_model
 from skbnn._model.likelihoods import BernoulliLikelihood
+from skbnn._model.likelihoods.student_t import HeteroscedasticStudentTLikelihood
 from skbnn._model.networks import MLPNetwork
 
 
@@ -95,3 +97,35 @@ def test_prior_scale_is_an_input_of_the_cached_step(moons, prior, monkeypatch):
     )
     wide = BayesianMLPClassifier(**params, prior_scale=1.0).fit(X, y)
     assert not np.array_equal(wide.predict_proba(X_test), fresh.predict_proba(X_test))
+
+
+def test_a_batch_of_every_row_takes_them_in_order_and_draws_nothing():
+    rng = np.random.default_rng(0)
+    batches = list(iter_minibatches(7, 7, rng))
+    assert len(batches) == 1
+    np.testing.assert_array_equal(batches[0], np.arange(7))
+    # The generator was not advanced: it still draws what a fresh one does.
+    assert rng.integers(2**31) == np.random.default_rng(0).integers(2**31)
+    # Smaller batches are drawn at random and cover every row once.
+    batches = list(iter_minibatches(7, 3, np.random.default_rng(0)))
+    assert [len(b) for b in batches] == [3, 3, 3]
+    assert set(np.concatenate(batches)) == set(range(7))
+
+
+@pytest.mark.parametrize("prior", ["normal", "hierarchical", "scale_mixture", "ard"])
+def test_the_initial_point_is_pymcs(prior):
+    from pymc.initial_point import make_initial_point_fn
+
+    batch_model = build_model(
+        MLPNetwork((3, 4, 1), "tanh"),
+        prior=prior,
+        prior_scale=0.7,
+        likelihood=HeteroscedasticStudentTLikelihood(n_outputs=1),
+        dtype="float32",
+    )
+    model = batch_model.model
+    ours = initial_point_function(model)()
+    pymcs = make_initial_point_fn(model=model, return_transformed=True)(0)
+    assert list(ours) == list(pymcs) == [value.name for value in model.value_vars]
+    for name, value in pymcs.items():
+        np.testing.assert_allclose(ours[name], value, rtol=1e-6)

@@ -286,12 +286,17 @@ def test_total_size_scales_each_minibatch_to_the_data_set_it_stands_for(blocks):
     assert run.loss_curve == [pytest.approx(1 / 1000)]
 
 
-def test_blocks_take_the_steps_one_call_a_step_would(moons, tanh_step, monkeypatch):
+@pytest.mark.parametrize("whole_data", [False, True])
+def test_blocks_take_the_steps_one_call_a_step_would(
+    moons, tanh_step, monkeypatch, whole_data
+):
     # The same minibatches, draws and updates, whatever the calls: only the
-    # arithmetic's order inside XLA may differ.
+    # arithmetic's order inside XLA may differ. A batch of every row is
+    # gathered once and kept on the device for the whole block.
     X, _, y, _ = moons
     step = tanh_step((2, 3, 1))
-    data = TrainingData(X.astype(np.float32), y.astype(np.int32), batch_size=100)
+    batch_size = len(X) if whole_data else 100
+    data = TrainingData(X.astype(np.float32), y.astype(np.int32), batch_size)
     runs = []
     for blocks in (True, False):
         if not blocks:
@@ -300,7 +305,7 @@ def test_blocks_take_the_steps_one_call_a_step_would(moons, tanh_step, monkeypat
             step.reset({}, 0.01, seed=0)
             runs.append(run_advi(step, data, _run(40), random_seed=0))
     in_blocks, one_by_one = runs
-    assert in_blocks.n_steps == one_by_one.n_steps == 200
+    assert in_blocks.n_steps == one_by_one.n_steps == 40 * data.steps_per_epoch
     np.testing.assert_allclose(in_blocks.loss_curve, one_by_one.loss_curve, rtol=1e-4)
     for name, (mean, std) in in_blocks.posterior.items():
         np.testing.assert_allclose(mean, one_by_one.posterior[name][0], atol=1e-4)

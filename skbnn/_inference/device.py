@@ -74,15 +74,11 @@ def resolve_device(device):
 # Messages of PyTensor's JAX backend that say nothing a user can act on: it
 # compiles copies of random generators, drops PyMC's parameter checks (ours
 # are valid by construction), and JAX computes float64/int64 constants of
-# PyMC's log-densities in 32 bits, which is what we ask of it. A rewrite
-# that PyTensor runs in every mode reads its C backend's BLAS flags, whose
-# detection warns where pip installed PyTensor; skbnn never runs that
-# backend (JAX brings its own BLAS).
+# PyMC's log-densities in 32 bits, which is what we ask of it.
 _BACKEND_NOISE = [
     r"The RandomType SharedVariables .* will not be used",
     r"Skipping .* Op \(assertion: .*\) as JAX tracing would remove it",
     r"Explicitly requested dtype .* is not available",
-    r"PyTensor could not link to a BLAS installation",
 ]
 
 
@@ -113,6 +109,7 @@ def device_context(device):
         The device in use.
     """
     import jax
+    import pytensor
 
     # PyTensor sets JAX's global 64-bit flag from floatX when its JAX backend
     # is first imported; import it here, outside any floatX change of ours, so
@@ -125,10 +122,40 @@ def device_context(device):
         warnings.catch_warnings(),
         jax.default_device(jax_device(resolved)),
         jax.enable_x64(False),
+        # Where each of skbnn's graph nodes was made in Python: recording it
+        # walks the call stack for every node (a tenth of a first fit), and
+        # it points into skbnn, not into the user's code.
+        pytensor.config.change_flags(traceback__limit=0),
     ):
         for message in _BACKEND_NOISE:
             warnings.filterwarnings("ignore", message=message, category=UserWarning)
         yield resolved
+
+
+@functools.cache
+def pytensor_mode(mode):
+    """Return the PyTensor mode object that compiles for ``mode``.
+
+    ``mode`` is a name from :func:`compile_mode`. Before PyTensor 3 its JAX
+    mode still runs a rewrite for sparse products in its C backend
+    (``local_usmm``) whose check reads the C backend's BLAS flags: finding
+    them imports setuptools and probes the compiler (most of a second of
+    the first fit in a process) and warns that PyTensor "could not link to a
+    BLAS installation" where pip installed it. JAX brings its own BLAS, so
+    that rewrite is left out.
+
+    Parameters
+    ----------
+    mode : str
+        A PyTensor mode name.
+
+    Returns
+    -------
+    mode : pytensor.compile.mode.Mode
+    """
+    from pytensor.compile.mode import get_mode
+
+    return get_mode(mode).excluding("local_usmm")
 
 
 def compile_mode(device):

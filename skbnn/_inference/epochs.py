@@ -89,7 +89,9 @@ class StepBlock:
         def body(k, state):
             carried, losses = state
             inputs = [None] * self._n_inputs
-            inputs[:4] = X_blocks[k], y_blocks[k], weight_blocks[k], rate
+            # A block of whole-data steps holds its one batch once.
+            batch = k % X_blocks.shape[0]
+            inputs[:4] = X_blocks[batch], y_blocks[batch], weight_blocks[batch], rate
             for index, value in zip(self._updated, carried):
                 inputs[index] = value
             for index, value in zip(self._fixed, fixed):
@@ -98,7 +100,7 @@ class StepBlock:
             carried = tuple(outputs[out] for out in self._update_outputs)
             return carried, losses.at[k].set(outputs[0])
 
-        losses = jnp.zeros(X_blocks.shape[0], dtype=X_blocks.dtype)
+        losses = jnp.zeros(BLOCK_STEPS, dtype=X_blocks.dtype)
         return jax.lax.fori_loop(0, n_steps, body, (carry, losses))
 
     def __call__(self, X_blocks, y_blocks, weight_blocks, learning_rate, n_steps):
@@ -106,9 +108,10 @@ class StepBlock:
 
         Parameters
         ----------
-        X_blocks, y_blocks, weight_blocks : ndarray
+        X_blocks, y_blocks, weight_blocks : array
             Each step's minibatch, targets and row weights, stacked along a
             first axis of ``BLOCK_STEPS``; rows after ``n_steps`` are unused.
+            A first axis of one: every step takes that batch.
         learning_rate : float
             Adam's step size for every step of the block.
         n_steps : int
@@ -133,6 +136,9 @@ class StepBlock:
 class BlockBuffers:
     """The stacked minibatches of one block, filled in place.
 
+    Where a batch holds every row, every step takes the same batch: it is
+    gathered once and kept on JAX's device, and ``fill`` has nothing to do.
+
     Parameters
     ----------
     data : TrainingData
@@ -145,13 +151,26 @@ class BlockBuffers:
         self.data = data
         self.scale = scale = row_scale(data)
         rows = padded_rows(data.batch_size)
-        self.X = np.zeros((BLOCK_STEPS, rows, *data.X.shape[1:]), data.X.dtype)
-        self.y = np.zeros((BLOCK_STEPS, rows, *data.y.shape[1:]), data.y.dtype)
-        self.weights = np.zeros((BLOCK_STEPS, rows), dtype)
+        self.whole_data = data.batch_size >= data.X.shape[0]
+        n_batches = 1 if self.whole_data else BLOCK_STEPS
+        self.X = np.zeros((n_batches, rows, *data.X.shape[1:]), data.X.dtype)
+        self.y = np.zeros((n_batches, rows, *data.y.shape[1:]), data.y.dtype)
+        self.weights = np.zeros((n_batches, rows), dtype)
         self.weights[:, : data.batch_size] = scale
+        if self.whole_data:
+            import jax
+
+            self._put([np.arange(data.X.shape[0])])
+            self.X, self.y, self.weights = jax.device_put(
+                (self.X, self.y, self.weights)
+            )
 
     def fill(self, batches):
         """Put the rows of each minibatch (a list of index arrays) in place."""
+        if not self.whole_data:
+            self._put(batches)
+
+    def _put(self, batches):
         data = self.data
         for k, indices in enumerate(batches):
             put_minibatch(

@@ -104,3 +104,42 @@ def resolve_batch_size(batch_size, n_samples):
             "going to be clipped"
         )
     return min(batch_size, n_samples)
+
+
+def initial_point_function(model):
+    """Return a function that evaluates the model's initial point.
+
+    The support points of the free variables on their transformed scale,
+    without jitter: what ``pymc.initial_point.make_initial_point_fn(model=model,
+    return_transformed=True)`` gives. PyMC compiles that function with the
+    ``FAST_COMPILE`` mode, whose virtual machine imports PyTensor's C backend
+    (and, with it, setuptools: most of a second of a first fit, and PyTensor's
+    warning about BLAS); this one is compiled for PyTensor's Python linker,
+    which is all a few scalars need.
+
+    Parameters
+    ----------
+    model : pymc.Model
+
+    Returns
+    -------
+    initial_point : callable
+        Called without arguments, gives a dict from each value variable's
+        name to its initial value. It follows shared variables the model
+        reads (a prior scale set later).
+    """
+    from pymc.initial_point import make_initial_point_expression
+    from pymc.pytensorf import compile as compile_pymc
+    from pytensor.compile.mode import Mode
+
+    values = make_initial_point_expression(
+        free_rvs=model.free_RVs,
+        rvs_to_transforms=model.rvs_to_transforms,
+        initval_strategies=model.rvs_to_initial_values,
+        return_transformed=True,
+    )
+    function = compile_pymc(
+        [], values, mode=Mode(linker="py", optimizer="fast_compile")
+    )
+    names = [model.rvs_to_values[rv].name for rv in model.free_RVs]
+    return lambda: dict(zip(names, function()))

@@ -13,6 +13,8 @@ def iter_minibatches(n_samples, batch_size, rng):
     filled up from the start of the permutation. Every batch is thus a
     uniformly drawn subset of the rows, which keeps the scaled minibatch ELBO
     unbiased, and a fixed batch shape keeps the compiled step's shapes fixed.
+    A batch of every row is the rows in order, and draws nothing from
+    ``rng``: its order would change no more than the order of a sum.
 
     Parameters
     ----------
@@ -27,6 +29,9 @@ def iter_minibatches(n_samples, batch_size, rng):
     ------
     indices : ndarray of shape (batch_size,)
     """
+    if batch_size >= n_samples:
+        yield np.arange(n_samples)
+        return
     order = rng.permutation(n_samples)
     for start in range(0, n_samples, batch_size):
         indices = order[start : start + batch_size]

@@ -16,7 +16,6 @@ import time
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
-from pymc.initial_point import make_initial_point_fn
 from pytensor.tensor.random.type import RandomType
 
 from .._model.build import build_model
@@ -27,8 +26,9 @@ from .approximation import (
     shared_vectors,
     vector_layout,
 )
-from .device import compile_mode, device_context
+from .device import compile_mode, device_context, pytensor_mode
 from .epochs import StepBlock
+from .initialisation import initial_point_function
 from .objective import local_weights, negative_elbo
 from .step_cache import StepCache
 from .updates import adam_updates
@@ -93,10 +93,8 @@ class AdviStep:
         self._prior_scale = batch_model.prior_scale
         # The initial point of the variables outside the network (a learned
         # prior scale) follows the prior scale set at each reset.
-        self._initial_point = make_initial_point_fn(
-            model=model, return_transformed=True
-        )
-        initial_point = self._initial_point(0)
+        self._initial_point = initial_point_function(model)
+        initial_point = self._initial_point()
         self._layout, sizes = vector_layout(
             [
                 (value.name, np.shape(initial_point[value.name]))
@@ -133,7 +131,7 @@ class AdviStep:
         self._adam_state = [var for var in step_updates if var not in params]
         updates.update(step_updates)
         self._function = pytensor.function(
-            [*inputs, learning_rate], loss, updates=updates, mode=mode
+            [*inputs, learning_rate], loss, updates=updates, mode=pytensor_mode(mode)
         )
 
     def gradient(self, X_batch, y_batch, row_weights):
@@ -157,7 +155,7 @@ class AdviStep:
                     inputs,
                     pt.grad(loss, params),
                     updates=draw_updates,
-                    mode=self._mode,
+                    mode=pytensor_mode(self._mode),
                 )
             _seed_draws(self._gradient_function, self._mode, self._seed)
         return [
@@ -204,7 +202,7 @@ class AdviStep:
         """
         if prior_scale is not None:
             self._prior_scale.set_value(np.asarray(prior_scale, dtype=self.dtype))
-        initial_point = self._initial_point(0)
+        initial_point = self._initial_point()
         means = [np.empty(mean.type.shape, self.dtype) for mean, _ in self._vectors]
         stds = [np.empty_like(mean) for mean in means]
         for name, index, entries, shape in self._layout:

@@ -23,6 +23,7 @@ import pytensor
 import pytensor.tensor as pt
 from sklearn.utils import gen_batches
 
+from .._inference.device import pytensor_mode
 from .._model.likelihoods import INVERSE_LINKS
 from .._model.networks import coef_name, intercept_name
 
@@ -65,7 +66,9 @@ def _compiled_forward(network, inverse_link, mode, dtype, n_chunk_draws):
     draws = () if n_chunk_draws is None else (n_chunk_draws,)
     params = _parameter_inputs(network, dtype, draws)
     outputs = INVERSE_LINKS[inverse_link](network.forward(X, params))
-    return _trusting(pytensor.function([X, *params.values()], outputs, mode=mode))
+    return _trusting(
+        pytensor.function([X, *params.values()], outputs, mode=pytensor_mode(mode))
+    )
 
 
 def _trusting(function):
@@ -158,7 +161,9 @@ def _compiled_first_layer_moments(mode, dtype):
     mean = pt.matrix("mean", dtype=dtype)
     std = pt.matrix("std", dtype=dtype)
     outputs = [pt.matmul(X, mean), pt.sqrt(pt.matmul(X**2, std**2))]
-    return _trusting(pytensor.function([X, mean, std], outputs, mode=mode))
+    return _trusting(
+        pytensor.function([X, mean, std], outputs, mode=pytensor_mode(mode))
+    )
 
 
 @functools.cache
@@ -189,7 +194,9 @@ def _compiled_forward_from_moments(
     )
     return _trusting(
         pytensor.function(
-            [mean, std, noise, scale, *params.values()], outputs, mode=mode
+            [mean, std, noise, scale, *params.values()],
+            outputs,
+            mode=pytensor_mode(mode),
         )
     )
 
