@@ -542,7 +542,9 @@ def draws_needed(clf, X_test, y_test, draws=(10, 30, 100, 300), seeds=(0, 1)):
     from sklearn.metrics import log_loss, roc_auc_score
 
     sys.path.insert(0, str(Path(__file__).parent.parent / "examples"))
-    from mnist_mlp import expected_calibration_error, out_of_distribution_sets
+    from mnist_mlp import out_of_distribution_sets
+
+    from skbnn.metrics import expected_calibration_error
 
     ood_sets = out_of_distribution_sets(X_test)
     rows = []
@@ -558,7 +560,7 @@ def draws_needed(clf, X_test, y_test, draws=(10, 30, 100, 300), seeds=(0, 1)):
                 "seed": seed,
                 "accuracy": float(np.mean(proba.argmax(1) == y_test)),
                 "nll": float(log_loss(y_test, proba, labels=np.arange(10))),
-                "ece": expected_calibration_error(proba, y_test),
+                "ece": expected_calibration_error(y_test, proba),
             }
             for ood, X_ood in ood_sets.items():
                 outside = clf.predict_uncertainty(X_ood, kind="mutual_information")

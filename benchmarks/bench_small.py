@@ -26,23 +26,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skbnn import BayesianMLPClassifier, BayesianMLPRegressor
+from skbnn.metrics import expected_calibration_error
 
 
 def _split(X, y):
     X = StandardScaler().fit_transform(X)
     return train_test_split(X, y, test_size=0.5, random_state=0)
-
-
-def _expected_calibration_error(proba, y, classes):
-    confidence = proba.max(axis=1)
-    correct = classes[proba.argmax(axis=1)] == y
-    bins = np.minimum((confidence * 10).astype(int), 9)
-    return sum(
-        abs(confidence[bins == b].mean() - correct[bins == b].mean())
-        * np.mean(bins == b)
-        for b in range(10)
-        if np.any(bins == b)
-    )
 
 
 def _averaged(runs):
@@ -69,7 +58,9 @@ def classification(name, X, y, seeds, **params):
             "epochs": clf.n_iter_,
             "accuracy": np.mean(clf.classes_[proba.argmax(axis=1)] == y_test),
             "nll": log_loss(y_test, proba, labels=clf.classes_),
-            "ece": _expected_calibration_error(proba, y_test, clf.classes_),
+            "ece": expected_calibration_error(
+                y_test, proba, labels=clf.classes_, n_bins=10
+            ),
         }
         runs.append(run)
         print(

@@ -25,12 +25,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from mnist_mlp import expected_calibration_error  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.metrics import log_loss, roc_auc_score  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
 from skbnn import BayesianConvClassifier  # noqa: E402
+from skbnn.metrics import expected_calibration_error  # noqa: E402
 
 # The documentation's gallery runs each example in its folder, without __file__.
 HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
@@ -77,7 +77,7 @@ def main(output_dir=DEFAULT_OUTPUT_DIR):
     figures = {
         "test_accuracy": float(1 - wrong.mean()),
         "test_log_loss": float(log_loss(y_test, proba, labels=clf.classes_)),
-        "test_ece": expected_calibration_error(proba, y_test),
+        "test_ece": expected_calibration_error(y_test, proba),
         "misclassified_auroc": float(roc_auc_score(wrong, mutual_information)),
         "fit_seconds": fit_seconds,
         "epochs": clf.n_iter_,
@@ -103,4 +103,4 @@ def main(output_dir=DEFAULT_OUTPUT_DIR):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
-    main(parser.parse_args().output_dir)
+    main(parser.parse_known_args()[0].output_dir)

@@ -32,7 +32,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from mnist_mlp import expected_calibration_error  # noqa: E402
 from scipy.ndimage import rotate  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
@@ -41,6 +40,7 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 
 from skbnn import BayesianMLPClassifier  # noqa: E402
+from skbnn.metrics import expected_calibration_error  # noqa: E402
 
 # The documentation's gallery runs each example in its folder, without __file__.
 HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
@@ -83,7 +83,7 @@ def measure(predict, X_test, y_test):
     for angle in ANGLES:
         proba, _ = predict(rotated(X_test, angle))
         accuracy.append(float(np.mean(proba.argmax(axis=1) == y_test)))
-        ece.append(expected_calibration_error(proba, y_test))
+        ece.append(expected_calibration_error(y_test, proba))
     _, inside = predict(X_test)
     auroc = {
         name: {kind: _auroc(inside[kind], values) for kind, values in outside.items()}
@@ -184,4 +184,4 @@ def main(output_dir=DEFAULT_OUTPUT_DIR):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
-    main(parser.parse_args().output_dir)
+    main(parser.parse_known_args()[0].output_dir)

@@ -40,7 +40,6 @@ import numpy as np  # noqa: E402
 from mnist_mlp import (  # noqa: E402
     DEFAULT_DATA_DIR,
     DEFAULT_OUTPUT_DIR,
-    expected_calibration_error,
     out_of_distribution_sets,
 )
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
@@ -48,6 +47,7 @@ from sklearn.metrics import log_loss, roc_auc_score  # noqa: E402
 
 from skbnn import BayesianConvClassifier  # noqa: E402
 from skbnn.datasets import load_mnist  # noqa: E402
+from skbnn.metrics import expected_calibration_error  # noqa: E402
 
 
 def _auroc(inside, outside):
@@ -146,7 +146,7 @@ def main(
     figures = {
         "accuracy": float(correct.mean()),
         "nll": float(log_loss(y_test, proba, labels=np.arange(10))),
-        "ece": expected_calibration_error(proba, y_test),
+        "ece": expected_calibration_error(y_test, proba),
         "fit_seconds": fit_seconds,
         "steps_per_second": clf.n_iter_ * steps_per_epoch / fit_seconds,
         "predict_seconds": predict_seconds,
@@ -202,7 +202,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--gradient-estimator", choices=["weights", "local"], default="weights"
     )
-    args = parser.parse_args()
+    args = parser.parse_known_args()[0]
     try:
         main(
             args.data_dir,

@@ -49,24 +49,11 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 
 from skbnn import BayesianMLPClassifier  # noqa: E402
 from skbnn.datasets import load_mnist  # noqa: E402
+from skbnn.metrics import expected_calibration_error  # noqa: E402
 
 DEFAULT_DATA_DIR = Path(__file__).parent.parent.parent / "shared" / "data" / "mnist"
 DEFAULT_OUTPUT_DIR = Path(__file__).parent / "output"
 OOD_SETS = ("uniform_noise", "permuted", "inverted")
-
-
-def expected_calibration_error(proba, y, n_bins=15):
-    """Top-label ECE: mean |confidence - accuracy| over equal-width bins."""
-    confidence = proba.max(axis=1)
-    correct = proba.argmax(axis=1) == y
-    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
-    return float(
-        sum(
-            abs(confidence[bins == b].mean() - correct[bins == b].mean())
-            * np.mean(bins == b)
-            for b in np.unique(bins)
-        )
-    )
 
 
 def out_of_distribution_sets(X_test, seed=0):
@@ -149,7 +136,7 @@ def evaluate(estimator, predict, data, ood_sets, steps_per_epoch):
     figures = {
         "accuracy": float(np.mean(proba.argmax(axis=1) == y_test)),
         "nll": float(log_loss(y_test, proba, labels=np.arange(10))),
-        "ece": expected_calibration_error(proba, y_test),
+        "ece": expected_calibration_error(y_test, proba),
         "fit_seconds": fit_seconds,
         "steps_per_second": estimator.n_iter_ * steps_per_epoch / fit_seconds,
         "predict_seconds": predict_seconds,
@@ -256,7 +243,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--gradient-estimator", choices=["weights", "local"], default="weights"
     )
-    args = parser.parse_args()
+    args = parser.parse_known_args()[0]
     try:
         main(
             args.data_dir,

@@ -172,4 +172,4 @@ def main(output_dir=DEFAULT_OUTPUT_DIR):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
-    main(parser.parse_args().output_dir)
+    main(parser.parse_known_args()[0].output_dir)

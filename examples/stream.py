@@ -98,5 +98,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR)
     parser.add_argument("--passes", type=int, default=40)
-    args = parser.parse_args()
+    args = parser.parse_known_args()[0]
     main(args.output_dir, passes=args.passes)
