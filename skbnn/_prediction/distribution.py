@@ -19,8 +19,8 @@ QUANTILE_TOLERANCE = 1e-6
 # defeat.
 MAX_ITERATIONS = 200
 
-# Samples of each row's mixture behind its CRPS (the energy form), seeded by
-# the prediction's seed, drawn for this many rows at a time.
+# Values of each row's mixture behind its CRPS (the energy form), seeded by
+# the prediction's seed, taken for this many rows at a time.
 CRPS_SAMPLES = 1000
 CRPS_BLOCK_ROWS = 1000
 
@@ -219,9 +219,12 @@ class PredictiveDistribution:
         """Return the continuous ranked probability score of ``y`` (lower is better).
 
         ``E|X - y| - E|X - X'| / 2`` for ``X``, ``X'`` independent draws of the
-        predictive distribution, estimated from ``CRPS_SAMPLES`` samples of
-        each row (the estimator that is unbiased for the pairs' term), in the
-        units of ``y``; one score per row and target.
+        predictive distribution, in the units of ``y``; one score per row and
+        target. The expectations are taken over ``CRPS_SAMPLES`` values of
+        each row: every posterior draw's quantiles at evenly spaced levels
+        under one random shift (stratified sampling of each component), so
+        that no single extreme value of a heavy-tailed Student-t component
+        can dominate the score, as an independent sample's can.
         """
         y = np.asarray(y, dtype=np.float64).reshape(self.n_rows, -1)
         scores = [
@@ -244,11 +247,31 @@ class PredictiveDistribution:
         """CRPS of ``y`` for every row and target, as a matrix."""
         encoded = self._encoded(y)
         rng = np.random.default_rng([self._seed, 1, stream])
-        samples = np.sort(self._samples(CRPS_SAMPLES, rng), axis=0)
-        m = samples.shape[0]
-        to_y = np.abs(samples - encoded).mean(axis=0)
-        # Sum over pairs of |X_i - X_j| from the sorted samples, divided by
-        # the m (m - 1) ordered pairs.
+        values = np.sort(self._stratified_values(rng), axis=0)
+        m = values.shape[0]
+        to_y = np.abs(values - encoded).mean(axis=0)
+        # The mean of |X_i - X_j| over all m^2 ordered pairs of the values,
+        # from their order: the CRPS of the equal-weight set of values.
         ranks = (2 * np.arange(1, m + 1) - m - 1).reshape(-1, 1, 1)
-        pairs = 2 * (ranks * samples).sum(axis=0) / (m * (m - 1))
+        pairs = 2 * (ranks * values).sum(axis=0) / m**2
         return (to_y - pairs / 2) * self._y_scale
+
+    def _stratified_values(self, rng):
+        """About ``CRPS_SAMPLES`` values of each row, as many from each draw.
+
+        Draw ``d`` gives its quantiles at the levels ``(k + u_d) / K``, ``k <
+        K``, for a uniform ``u_d``: each value is then a draw from its
+        component, and the ``K`` values of a component are spread over its
+        whole distribution.
+        """
+        per_draw = -(-CRPS_SAMPLES // self._n_draws)
+        # In (0, 1): no level may be 0 or 1, where a quantile is infinite.
+        shifts = rng.uniform(np.finfo(float).tiny, 1.0, size=(1, self._n_draws, 1, 1))
+        levels = (np.arange(per_draw).reshape(-1, 1, 1, 1) + shifts) / per_draw
+        components = {
+            name: np.asarray(value)[np.newaxis]
+            for name, value in self._components.items()
+        }
+        values = self._likelihood.component_ppf(levels, components)
+        shape = (per_draw, self._n_draws, self.n_rows, self.n_outputs)
+        return np.broadcast_to(values, shape).reshape(-1, *shape[2:])
