@@ -1,7 +1,8 @@
 """Open the built documentation in a headless Chromium and check what renders.
 
-For the index, each estimator's API page, the getting-started page and one
-gallery page, it checks that:
+For the index, each estimator's API page, the getting-started and
+when-to-use pages and every gallery page the build ran (the two tutorials
+among them), it checks that:
 
 - the page Chromium rendered (its DOM after scripts ran) holds the page's
   heading and every picture it should, each an existing PNG of the build;
@@ -34,13 +35,23 @@ PAGES = {
     "generated/skbnn.BayesianMLPClassifier.html": ("BayesianMLPClassifier", 0),
     "generated/skbnn.BayesianConvClassifier.html": ("BayesianConvClassifier", 0),
     "generated/skbnn.BayesianMLPRegressor.html": ("BayesianMLPRegressor", 0),
+    "when_to_use.html": ("When to use skbnn", 0),
+    "auto_examples/tabular_classification.html": ("will a taxi rider tip?", 1),
+    "auto_examples/tabular_regression.html": ("houses in Ames, Iowa", 1),
     "auto_examples/moons.html": ("Two moons", 2),
+    "auto_examples/regression_1d.html": ("1-D regression", 1),
+    "auto_examples/regression_intervals.html": ("Prediction intervals on a table", 1),
+    "auto_examples/digits_conv.html": ("convolutional network", 1),
+    "auto_examples/digits_shift.html": ("Does it know what it does not know?", 1),
 }
-WINDOW = (1280, 3000)
+# Tall enough for the longest page, so that the screenshot holds every picture.
+WINDOW = (1280, 16000)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# Share of a screenshot's pixels that must differ from the background (any
-# page: its text) and be in colour (pages with plots).
-MIN_INKED, MIN_COLOURED = 0.01, 0.02
+# Pixels of a screenshot that must differ from the background (any page: its
+# text), and, on pages with plots, the share of the pictures' own inked
+# pixels by which the page must change when Chromium draws images (drawn,
+# not just linked).
+MIN_INKED_PIXELS, MIN_PICTURE_SHOWN = 40_000, 0.25
 
 
 class _Images(HTMLParser):
@@ -76,17 +87,20 @@ def _run_chromium(*args):
     return done.stdout
 
 
-def _screenshot_shares(path):
-    """Shares of pixels unlike the background, and of coloured pixels."""
-    pixels = np.asarray(Image.open(path).convert("RGB")).reshape(-1, 3)
+def _pixels(path):
+    return np.asarray(Image.open(path).convert("RGB")).reshape(-1, 3).astype(float)
+
+
+def _inked(pixels):
+    """Pixels unlike the image's most frequent colour (its background)."""
     keys = (pixels.astype(np.int64) * [1 << 16, 1 << 8, 1]).sum(axis=1)
-    background = pixels[np.bincount(keys).argmax() == keys][0].astype(float)
-    pixels = pixels.astype(float)
-    inked = np.abs(pixels - background).sum(axis=1) > 60
-    brightest, darkest = pixels.max(axis=1), pixels.min(axis=1)
-    saturation = (brightest - darkest) / np.maximum(brightest, 1)
-    coloured = (saturation > 0.35) & (brightest > 0.2 * 255)
-    return float(inked.mean()), float(coloured.mean())
+    background = pixels[np.bincount(keys).argmax() == keys][0]
+    return int((np.abs(pixels - background).sum(axis=1) > 60).sum())
+
+
+def _changed(first, second):
+    """Pixels that differ between two screenshots of one size."""
+    return int((np.abs(first - second).sum(axis=1) > 60).sum())
 
 
 def check_page(html_dir, page, heading, n_pictures, screenshot):
@@ -114,15 +128,28 @@ def check_page(html_dir, page, heading, n_pictures, screenshot):
     problems += [f"{page}: picture {p} is missing" for p in missing]
     problems += [f"{page}: picture {p} is not a PNG" for p in broken]
     _run_chromium(f"--screenshot={screenshot}", path.as_uri())
-    inked, coloured = _screenshot_shares(screenshot)
-    print(f"{page}: {len(shown)} pictures, {inked:.1%} inked, {coloured:.1%} in colour")
-    if inked < MIN_INKED:
-        problems.append(f"{page}: the screenshot is blank ({inked:.2%} inked)")
-    if n_pictures and coloured < MIN_COLOURED:
-        problems.append(
-            f"{page}: its pictures did not render ({coloured:.2%} of the "
-            "screenshot in colour)"
-        )
+    drawn = _pixels(screenshot)
+    inked = _inked(drawn)
+    message = f"{page}: {len(shown)} pictures, {inked} pixels inked"
+    if inked < MIN_INKED_PIXELS:
+        problems.append(f"{page}: the screenshot is blank ({inked} pixels inked)")
+    if n_pictures:
+        with tempfile.TemporaryDirectory() as folder:
+            bare = Path(folder) / "without_images.png"
+            _run_chromium(
+                "--blink-settings=imagesEnabled=false",
+                f"--screenshot={bare}",
+                path.as_uri(),
+            )
+            changed = _changed(drawn, _pixels(bare))
+        in_pictures = sum(_inked(_pixels(p)) for p in shown if p.is_file())
+        message += f", {changed} changed by its pictures (they ink {in_pictures})"
+        if changed < MIN_PICTURE_SHOWN * in_pictures:
+            problems.append(
+                f"{page}: its pictures did not render (images change "
+                f"{changed} pixels; the pictures ink {in_pictures})"
+            )
+    print(message)
     return problems
 
 

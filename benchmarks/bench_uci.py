@@ -24,7 +24,9 @@ The models, each with its package's defaults and ``random_state`` = the split:
 - ``gp``: scikit-learn's ``GaussianProcessRegressor`` with a constant times
   ARD RBF kernel (one length scale per feature) plus white noise and
   ``normalize_y=True``, on training sets of at most ``GP_MAX_ROWS`` rows
-  (an exact GP's fit grows with the cube of the rows).
+  (an exact GP's fit grows with the cube of the rows);
+- ``bayesian_ridge``: scikit-learn's ``BayesianRidge()``, a linear model with
+  a Normal predictive distribution.
 
 Prints mean +/- standard error over the splits beside the published figures of
 PBP, MC dropout, tuned MC dropout, deep ensembles and NGBoost, and ends with
@@ -186,7 +188,20 @@ def fit_gp(X_train, y_train, X_test, y_test, seed, params):
     return normal_prediction(*gp.predict(X_test, return_std=True), y_test)
 
 
-MODELS = {"skbnn": fit_skbnn, "ngboost": fit_ngboost, "gp": fit_gp}
+def fit_bayesian_ridge(X_train, y_train, X_test, y_test, seed, params):
+    from sklearn.linear_model import BayesianRidge
+
+    reg = BayesianRidge().fit(X_train, y_train)
+    # return_std includes the learned noise: a predictive std.
+    return normal_prediction(*reg.predict(X_test, return_std=True), y_test)
+
+
+MODELS = {
+    "skbnn": fit_skbnn,
+    "ngboost": fit_ngboost,
+    "gp": fit_gp,
+    "bayesian_ridge": fit_bayesian_ridge,
+}
 
 # The central intervals whose coverage is measured.
 LEVELS = (0.5, 0.8, 0.9, 0.95)

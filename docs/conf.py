@@ -18,6 +18,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "sphinx_copybutton",
 ]
 exclude_patterns = ["_build"]
 default_role = "literal"
@@ -29,7 +30,7 @@ numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
 
 html_theme = "pydata_sphinx_theme"
-html_title = "skbnn"
+html_title = f"skbnn {version}"
 html_theme_options = {
     "navbar_align": "left",
     "show_toc_level": 2,
@@ -45,7 +46,8 @@ sphinx_gallery_conf = {
     "ignore_pattern": r"__init__\.py",
     "within_subsection_order": "gallery_hooks.ExampleOrder",
     # Named, not passed, so that Sphinx can cache the configuration.
-    "image_scrapers": ("gallery_hooks.saved_png_scraper",),
+    # The tutorials leave their figures open; the older examples save them.
+    "image_scrapers": ("matplotlib", "gallery_hooks.saved_png_scraper"),
     "reset_argv": "gallery_hooks.example_output_argv",
     "abort_on_example_error": True,
     "download_all_examples": False,

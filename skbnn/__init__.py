@@ -11,7 +11,7 @@ from ._prediction.distribution import PredictiveDistribution
 from ._prediction.posterior import Posterior
 from ._regressor import BayesianMLPRegressor
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 __all__ = [
     "BayesianConvClassifier",

@@ -1,9 +1,11 @@
 """Readers for the data sets that the examples and benchmarks use.
 
-Nothing here downloads: each reader takes the folder that holds the files.
+Nothing here downloads: MNIST's reader takes the folder that holds its files;
+two small real tables come with the package.
 """
 
 import gzip
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -92,3 +94,63 @@ def load_mnist(data_dir, subset="train"):
     images, labels = (read_idx(path) for path in paths)
     X = images.reshape(images.shape[0], -1).astype(np.float32) / np.float32(255)
     return X, labels.astype(np.int64)
+
+
+def _bundled_table(name, target, return_X_y):
+    import pandas as pd
+
+    with resources.files("skbnn").joinpath(f"_data/{name}.csv.gz").open("rb") as f:
+        table = pd.read_csv(f, compression="gzip")
+    if return_X_y:
+        return table.drop(columns=target), table[target]
+    return table
+
+
+def load_taxi(*, return_X_y=False):
+    """Load the Chicago taxi trips table: will the rider tip?
+
+    10,000 trips with their ``tip`` (``"yes"``/``"no"``, 92% yes),
+    ``distance`` (miles), ``company``, ``local`` (``"yes"``/``"no"``),
+    ``dow``, ``month`` (text categories) and ``hour``. From the R package
+    ``modeldata`` (Max Kuhn, MIT licence), bundled with skbnn.
+
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+        Return the features and the target apart.
+
+    Returns
+    -------
+    table : pandas.DataFrame of shape (10000, 7)
+        The whole table; or, with ``return_X_y``:
+    X : pandas.DataFrame of shape (10000, 6)
+    y : pandas.Series of shape (10000,)
+        ``tip``.
+    """
+    return _bundled_table("taxi", "tip", return_X_y)
+
+
+def load_ames(*, return_X_y=False):
+    """Load the Ames housing table: the sale prices of houses.
+
+    2,930 house sales in Ames, Iowa, 2006-2010 (De Cock, 2011), with 73
+    features: 40 text categories (``Mas_Vnr_Type`` and ``Misc_Feature``
+    have missing entries: the source's ``"None"``, which pandas reads as
+    missing), areas, counts, years, latitude and longitude; the target
+    ``Sale_Price`` is in US dollars and skewed. From
+    the R package ``modeldata`` (Max Kuhn, MIT licence), bundled with skbnn.
+
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+        Return the features and the target apart.
+
+    Returns
+    -------
+    table : pandas.DataFrame of shape (2930, 74)
+        The whole table; or, with ``return_X_y``:
+    X : pandas.DataFrame of shape (2930, 73)
+    y : pandas.Series of shape (2930,)
+        ``Sale_Price``.
+    """
+    return _bundled_table("ames", "Sale_Price", return_X_y)

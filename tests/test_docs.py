@@ -6,6 +6,7 @@ from pathlib import Path
 
 import skbnn
 import skbnn.datasets
+import skbnn.metrics
 
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
@@ -26,14 +27,18 @@ def _api_reference_names():
     return names
 
 
+PUBLIC_MODULES = {"skbnn.datasets": skbnn.datasets, "skbnn.metrics": skbnn.metrics}
+
+
 def _public_names():
     names = {f"skbnn.{name}" for name in skbnn.__all__ if name != "__version__"}
     names |= {
-        f"skbnn.datasets.{name}"
-        for name, value in vars(skbnn.datasets).items()
+        f"{module_name}.{name}"
+        for module_name, module in PUBLIC_MODULES.items()
+        for name, value in vars(module).items()
         if not name.startswith("_")
         and inspect.isfunction(value)
-        and value.__module__ == "skbnn.datasets"
+        and value.__module__ == module_name
     }
     return names
 
@@ -45,7 +50,7 @@ def test_api_reference_lists_every_public_name():
 def test_every_public_name_has_a_docstring():
     for qualified in _public_names():
         module, _, name = qualified.rpartition(".")
-        value = getattr(skbnn if module == "skbnn" else skbnn.datasets, name)
+        value = getattr(PUBLIC_MODULES.get(module, skbnn), name)
         assert inspect.getdoc(value), qualified
 
 
@@ -63,3 +68,8 @@ def test_every_user_guide_page_is_in_its_table_of_contents():
     for page in (DOCS / "user_guide").glob("*.rst"):
         if page.stem != "index":
             assert f"   {page.stem}\n" in index, page.name
+
+
+def test_the_citation_names_this_version():
+    citation = (ROOT / "CITATION.cff").read_text()
+    assert f'version: "{skbnn.__version__}"' in citation

@@ -9,10 +9,12 @@ from sphinx_gallery.scrapers import figure_rst
 
 EXAMPLE_OUTPUT = Path(__file__).parent.parent / "_build" / "example_output"
 # The gallery's examples in the order of its page: those the build runs, on
-# scikit-learn's bundled data, then those shown without being run: those that
-# need full MNIST and minutes, and the conformal one (a minute of fits, which
-# the tests run).
+# the tables bundled with skbnn and scikit-learn, then those shown without
+# being run: those that need full MNIST and minutes, and the conformal one (a
+# minute of fits, which the tests run).
 EXAMPLES_RUN = [
+    "tabular_classification",
+    "tabular_regression",
     "moons",
     "regression_1d",
     "regression_intervals",
