@@ -107,7 +107,7 @@ def _bundled_table(name, target, return_X_y):
 
 
 def load_taxi(*, return_X_y=False):
-    """Load the Chicago taxi trips table: will the rider tip?
+    """Load the Chicago taxi trips table, whose target is whether the rider tipped.
 
     10,000 trips with their ``tip`` (``"yes"``/``"no"``, 92% yes),
     ``distance`` (miles), ``company``, ``local`` (``"yes"``/``"no"``),
@@ -131,7 +131,7 @@ def load_taxi(*, return_X_y=False):
 
 
 def load_ames(*, return_X_y=False):
-    """Load the Ames housing table: the sale prices of houses.
+    """Load the Ames housing table, whose target is each house's sale price.
 
     2,930 house sales in Ames, Iowa, 2006-2010 (De Cock, 2011), with 73
     features: 40 text categories (``Mas_Vnr_Type`` and ``Misc_Feature``

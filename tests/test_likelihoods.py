@@ -163,3 +163,33 @@ def test_poisson_refuses_negative_counts_as_scikit_learn_does():
     with pytest.raises(ValueError, match="Sum of y is not strictly positive"):
         likelihood.check_targets(np.zeros((3, 1)))
     likelihood.check_targets(np.array([[0.0], [2.0]]))
+
+
+def test_an_extreme_noise_output_keeps_the_density_finite():
+    # A weight draw meeting an extreme input row can push the network's log
+    # noise ratio past float32's exp: the ratio is clipped, so the ELBO stays
+    # finite (an Ames fit with heteroscedastic noise diverged at any step
+    # size without it).
+    import pymc as pm
+    import pytensor
+    import pytensor.tensor as pt
+
+    from skbnn._model.likelihoods.base import INVERSE_LINKS, LOG_RATIO_BOUND
+
+    likelihood = HeteroscedasticNormalLikelihood(n_outputs=1)
+    outputs = pt.matrix("outputs", dtype="float32")
+    y = np.zeros((3, 1), dtype="float32")
+    with pytensor.config.change_flags(floatX="float32"), pm.Model() as model:
+        likelihood.observe(outputs, y)
+    level = model.value_vars[0]  # the noise level, on the log scale
+    logp = pytensor.function([outputs, level], model.logp())
+    extreme = np.array([[0.0, 120.0], [0.0, -120.0], [0.0, 0.5]], dtype="float32")
+    assert np.isfinite(logp(extreme, np.zeros(1, dtype="float32")))
+    variance = pytensor.function(
+        [outputs], INVERSE_LINKS["mean_and_noise_variance"](outputs)
+    )(extreme)[:, 1]
+    assert_allclose(
+        variance,
+        np.exp(2 * np.array([LOG_RATIO_BOUND, -LOG_RATIO_BOUND, 0.5])),
+        rtol=1e-5,
+    )

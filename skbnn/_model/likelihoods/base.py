@@ -22,12 +22,24 @@ def _two_class_probabilities(logits):
     return pt.concatenate([1.0 - positive, positive], axis=-1)
 
 
+# A heteroscedastic network's log noise ratio is clipped to +/- this: far
+# beyond any real change of the noise (e^20 is 5e8), and far inside float32,
+# whose exp overflows past 88. A weight draw that meets an extreme input row
+# could otherwise make the noise infinite, the ELBO too, at any step size.
+LOG_RATIO_BOUND = 20.0
+
+
+def noise_ratio(log_ratio):
+    """``exp(log_ratio)``, the log ratio clipped to +/- ``LOG_RATIO_BOUND``."""
+    return pt.exp(pt.clip(log_ratio, -LOG_RATIO_BOUND, LOG_RATIO_BOUND))
+
+
 def _mean_and_noise_variance(outputs):
     # The second half of the outputs is the log of each target's noise std
-    # relative to its level; exp(2 log_ratio) is the variance relative to it.
+    # relative to its level; its square is the variance relative to it.
     n_targets = outputs.shape[-1] // 2
     mean, log_std = outputs[..., :n_targets], outputs[..., n_targets:]
-    return pt.concatenate([mean, pt.exp(2.0 * log_std)], axis=-1)
+    return pt.concatenate([mean, pt.square(noise_ratio(log_std))], axis=-1)
 
 
 # Each likelihood names its inverse link; the key, not the function, goes into

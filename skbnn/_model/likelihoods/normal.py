@@ -4,11 +4,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pymc as pm
-import pytensor.tensor as pt
 from scipy.special import ndtr, ndtri
 
 from ..networks import coef_name, intercept_name
 from ..priors import free_weight_name, log_value_name
+from .base import noise_ratio
 from .regression import (
     RegressionLikelihood,
     as_float64,
@@ -157,7 +157,7 @@ class HeteroscedasticNormalLikelihood(NormalLikelihood):
     def observe(self, outputs, y):
         """Attach the Normal likelihood with input-dependent noise."""
         mean, log_ratio = outputs[:, : self.n_outputs], outputs[:, self.n_outputs :]
-        return self._observed(mean, self.noise_level() * pt.exp(log_ratio), y)
+        return self._observed(mean, self.noise_level() * noise_ratio(log_ratio), y)
 
     def noise_variance(self, expectations, posterior):
         """Return the noise variance of each sample, averaged over the draws."""
