@@ -39,12 +39,26 @@ def expected_calibration_error(y_true, y_prob, *, labels=None, n_bins=15):
     >>> float(expected_calibration_error([0, 1, 1, 1], y_prob, n_bins=10))
     0.3
     """
+    y_true, y_prob, labels = _checked(y_true, y_prob, labels, n_bins)
+    confidence = y_prob.max(axis=1)
+    correct = labels[y_prob.argmax(axis=1)] == y_true
+    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+    rows = np.bincount(bins, minlength=n_bins)
+    gaps = np.abs(
+        np.bincount(bins, weights=confidence, minlength=n_bins)
+        - np.bincount(bins, weights=correct, minlength=n_bins)
+    )
+    return float(gaps.sum() / rows.sum())
+
+
+def _checked(y_true, y_prob, labels, n_bins):
+    """Return ``y_true`` and ``y_prob`` validated, and the class of each column."""
     y_prob = check_array(y_prob, ensure_2d=True, dtype="numeric")
     y_true = np.asarray(y_true)
     check_consistent_length(y_true, y_prob)
     if y_true.ndim != 1:
         raise ValueError(f"y_true must be 1-dimensional, got shape {y_true.shape}.")
-    if not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
+    if not isinstance(n_bins, int | np.integer) or n_bins < 1:
         raise ValueError(f"n_bins must be a positive integer, got {n_bins!r}.")
     labels = np.arange(y_prob.shape[1]) if labels is None else np.asarray(labels)
     if labels.shape != (y_prob.shape[1],):
@@ -59,12 +73,4 @@ def expected_calibration_error(y_true, y_prob, *, labels=None, n_bins=15):
             "Pass labels=estimator.classes_ when the classes are not 0 .. "
             "n_classes - 1."
         )
-    confidence = y_prob.max(axis=1)
-    correct = labels[y_prob.argmax(axis=1)] == y_true
-    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
-    rows = np.bincount(bins, minlength=n_bins)
-    gaps = np.abs(
-        np.bincount(bins, weights=confidence, minlength=n_bins)
-        - np.bincount(bins, weights=correct, minlength=n_bins)
-    )
-    return float(gaps.sum() / rows.sum())
+    return y_true, y_prob, labels
