@@ -44,8 +44,9 @@ PAGES = {
     "auto_examples/digits_conv.html": ("convolutional network", 1),
     "auto_examples/digits_shift.html": ("Does it know what it does not know?", 1),
 }
-# Tall enough for the longest page, so that the screenshot holds every picture.
-WINDOW = (1280, 16000)
+# Pages with pictures are drawn tall enough for the longest page, so that
+# the screenshot holds every picture; the others, one screen's worth.
+WIDTH, HEIGHT, TALL_HEIGHT = 1280, 3000, 16000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Pixels of a screenshot that must differ from the background (any page: its
 # text), and, on pages with plots, the share of the pictures' own inked
@@ -71,14 +72,14 @@ def _chromium():
     sys.exit("check_docs: no Chromium found (apt-get install chromium)")
 
 
-def _run_chromium(*args):
+def _run_chromium(*args, height=HEIGHT):
     command = [
         _chromium(),
         "--headless=new",
         "--no-sandbox",
         "--disable-gpu",
         "--hide-scrollbars",
-        f"--window-size={WINDOW[0]},{WINDOW[1]}",
+        f"--window-size={WIDTH},{height}",
         *args,
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
@@ -127,7 +128,8 @@ def check_page(html_dir, page, heading, n_pictures, screenshot):
         problems.append(f"{page}: {len(shown)} pictures, expected {n_pictures}")
     problems += [f"{page}: picture {p} is missing" for p in missing]
     problems += [f"{page}: picture {p} is not a PNG" for p in broken]
-    _run_chromium(f"--screenshot={screenshot}", path.as_uri())
+    height = TALL_HEIGHT if n_pictures else HEIGHT
+    _run_chromium(f"--screenshot={screenshot}", path.as_uri(), height=height)
     drawn = _pixels(screenshot)
     inked = _inked(drawn)
     message = f"{page}: {len(shown)} pictures, {inked} pixels inked"
@@ -140,6 +142,7 @@ def check_page(html_dir, page, heading, n_pictures, screenshot):
                 "--blink-settings=imagesEnabled=false",
                 f"--screenshot={bare}",
                 path.as_uri(),
+                height=height,
             )
             changed = _changed(drawn, _pixels(bare))
         in_pictures = sum(_inked(_pixels(p)) for p in shown if p.is_file())
