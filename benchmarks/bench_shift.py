@@ -48,6 +48,7 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 
 from skbnn import BayesianMLPClassifier  # noqa: E402
 from skbnn.datasets import load_mnist  # noqa: E402
+from skbnn.metrics import expected_calibration_error  # noqa: E402
 
 DEFAULT_DATA_DIR = Path(__file__).parent.parent.parent / "shared" / "data" / "mnist"
 DEFAULT_OUTPUT_DIR = Path(__file__).parent / "output"
@@ -58,21 +59,14 @@ LETTERS = "ABCDEFGHIJ"
 def calibration_figures(proba, y, n_bins=15):
     """Accuracy, NLL, Brier score and top-label ECE of probabilities ``proba``."""
     rows = np.arange(len(y))
-    confidence = proba.max(axis=1)
     correct = proba.argmax(axis=1) == y
-    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
-    ece = sum(
-        abs(confidence[bins == b].mean() - correct[bins == b].mean())
-        * np.mean(bins == b)
-        for b in np.unique(bins)
-    )
     one_hot = np.zeros_like(proba)
     one_hot[rows, y] = 1
     return {
         "accuracy": float(correct.mean()),
         "nll": float(-np.mean(np.log(np.clip(proba[rows, y], 1e-12, None)))),
         "brier": float(np.mean(np.sum((proba - one_hot) ** 2, axis=1))),
-        "ece": float(ece),
+        "ece": expected_calibration_error(y, proba, n_bins=n_bins),
     }
 
 
