@@ -45,7 +45,6 @@ nothing. Run: ``python benchmarks/bench_mnist.py [--data-dir DIR] [--steps N]
 
 import argparse
 import json
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -536,17 +535,15 @@ def draws_needed(clf, X_test, y_test, draws=(10, 30, 100, 300), seeds=(0, 1)):
     """Test NLL, ECE and OOD AUROCs of mutual information against the draws.
 
     Two prediction seeds per count show the Monte Carlo spread. The OOD sets
-    are those of ``examples/mnist_mlp.py``: uniform noise, permuted pixels
-    and inverted digits.
+    are ``skbnn.datasets.out_of_distribution_images``: uniform noise, permuted
+    pixels and inverted digits, as in ``examples/mnist_mlp.py``.
     """
     from sklearn.metrics import log_loss, roc_auc_score
 
-    sys.path.insert(0, str(Path(__file__).parent.parent / "examples"))
-    from mnist_mlp import out_of_distribution_sets
-
+    from skbnn.datasets import out_of_distribution_images
     from skbnn.metrics import expected_calibration_error
 
-    ood_sets = out_of_distribution_sets(X_test)
+    ood_sets = out_of_distribution_images(X_test)
     rows = []
     for n_draws in draws:
         for seed in seeds:

@@ -35,22 +35,19 @@ import time
 import warnings
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss, roc_auc_score
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from mnist_mlp import (  # noqa: E402
-    DEFAULT_DATA_DIR,
-    DEFAULT_OUTPUT_DIR,
-    out_of_distribution_sets,
-)
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.metrics import log_loss, roc_auc_score  # noqa: E402
+from skbnn import BayesianConvClassifier
+from skbnn.datasets import load_mnist, out_of_distribution_images
+from skbnn.metrics import expected_calibration_error
 
-from skbnn import BayesianConvClassifier  # noqa: E402
-from skbnn.datasets import load_mnist  # noqa: E402
-from skbnn.metrics import expected_calibration_error  # noqa: E402
+# A notebook has no __file__: its folder stands for the examples' folder.
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
+DEFAULT_DATA_DIR = HERE.parent.parent / "shared" / "data" / "mnist"
+DEFAULT_OUTPUT_DIR = HERE / "output"
 
 
 def _auroc(inside, outside):
@@ -117,7 +114,7 @@ def main(
 ):
     X, y = load_mnist(data_dir, "train")
     X_test, y_test = load_mnist(data_dir, "test")
-    ood_sets = out_of_distribution_sets(X_test)
+    ood_sets = out_of_distribution_images(X_test)
     clf = BayesianConvClassifier(
         input_shape=(28, 28),
         batch_size=batch_size,

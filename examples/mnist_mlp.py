@@ -41,33 +41,20 @@ import time
 import warnings
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss, roc_auc_score
+from sklearn.neural_network import MLPClassifier
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.metrics import log_loss, roc_auc_score  # noqa: E402
-from sklearn.neural_network import MLPClassifier  # noqa: E402
+from skbnn import BayesianMLPClassifier
+from skbnn.datasets import load_mnist, out_of_distribution_images
+from skbnn.metrics import expected_calibration_error
 
-from skbnn import BayesianMLPClassifier  # noqa: E402
-from skbnn.datasets import load_mnist  # noqa: E402
-from skbnn.metrics import expected_calibration_error  # noqa: E402
-
-DEFAULT_DATA_DIR = Path(__file__).parent.parent.parent / "shared" / "data" / "mnist"
-DEFAULT_OUTPUT_DIR = Path(__file__).parent / "output"
-OOD_SETS = ("uniform_noise", "permuted", "inverted")
-
-
-def out_of_distribution_sets(X_test, seed=0):
-    """Uniform noise, a fixed pixel permutation and inverted test images."""
-    rng = np.random.default_rng(seed)
-    permutation = rng.permutation(X_test.shape[1])
-    return {
-        "uniform_noise": rng.uniform(size=X_test.shape).astype(X_test.dtype),
-        "permuted": X_test[:, permutation],
-        "inverted": 1 - X_test,
-    }
+# A notebook has no __file__: its folder stands for the examples' folder.
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
+DEFAULT_DATA_DIR = HERE.parent.parent / "shared" / "data" / "mnist"
+DEFAULT_OUTPUT_DIR = HERE / "output"
 
 
 def ood_auroc(uncertainty, X_test, ood_sets, inside=None):
@@ -168,7 +155,7 @@ def main(
     X, y = load_mnist(data_dir, "train")
     X_test, y_test = load_mnist(data_dir, "test")
     data = X, y, X_test, y_test
-    ood_sets = out_of_distribution_sets(X_test)
+    ood_sets = out_of_distribution_images(X_test)
     clf = BayesianMLPClassifier(
         hidden_layer_sizes=hidden_layer_sizes,
         prior=prior,

@@ -36,22 +36,19 @@ import json
 import time
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from mapie.regression import SplitConformalRegressor
+from scipy.stats import norm
+from sklearn.datasets import load_diabetes
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from mapie.regression import SplitConformalRegressor  # noqa: E402
-from scipy.stats import norm  # noqa: E402
-from sklearn.datasets import load_diabetes  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-
-from skbnn import BayesianMLPRegressor  # noqa: E402
+from skbnn import BayesianMLPRegressor
 
 # The documentation's gallery runs each example in its folder, without __file__.
-HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 DEFAULT_OUTPUT_DIR = HERE / "output"
 LEVELS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
 KINDS = ("skbnn alone", "MAPIE, absolute", "MAPIE, std-normalised")

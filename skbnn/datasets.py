@@ -1,7 +1,8 @@
 """Readers for the data sets that the examples and benchmarks use.
 
 Nothing here downloads: MNIST's reader takes the folder that holds its files;
-two small real tables come with the package.
+two small real tables come with the package; images unlike a data set's are
+made from it.
 """
 
 import gzip
@@ -94,6 +95,40 @@ def load_mnist(data_dir, subset="train"):
     images, labels = (read_idx(path) for path in paths)
     X = images.reshape(images.shape[0], -1).astype(np.float32) / np.float32(255)
     return X, labels.astype(np.int64)
+
+
+def out_of_distribution_images(X, random_state=0):
+    """Images unlike ``X`` to test out-of-distribution detection on.
+
+    Three sets, each shaped like ``X`` (rows of pixels in [0, 1], as
+    :func:`load_mnist` returns them): uniform noise, the rows of ``X`` under
+    one fixed permutation of the pixels (same ink, no strokes), and ``1 - X``
+    (inverted images). A model's uncertainty should tell each of them from
+    ``X`` itself; the examples and benchmarks report the AUROC of doing so.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_pixels)
+        Images scaled to [0, 1], one flattened image a row.
+    random_state : int, default=0
+        Seed of the noise and of the permutation.
+
+    Returns
+    -------
+    sets : dict of str to ndarray of shape (n_samples, n_pixels)
+        ``"uniform_noise"``, ``"permuted"`` and ``"inverted"``, in ``X``'s
+        dtype.
+    """
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D, rows of pixels; got shape {X.shape}.")
+    rng = np.random.default_rng(random_state)
+    permutation = rng.permutation(X.shape[1])
+    return {
+        "uniform_noise": rng.uniform(size=X.shape).astype(X.dtype),
+        "permuted": X[:, permutation],
+        "inverted": 1 - X,
+    }
 
 
 def _bundled_table(name, target, return_X_y):

@@ -1,3 +1,4 @@
+import gzip
 import os
 import shutil
 import tempfile
@@ -128,3 +129,25 @@ def step_builds(monkeypatch):
 
     monkeypatch.setattr(inference, "AdviStep", counting_step)
     return builds
+
+
+def _write_idx(path, array):
+    header = bytes([0, 0, 0x08, array.ndim])
+    header += b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.fixture
+def tiny_mnist(tmp_path):
+    """Four IDX files in MNIST's format: a bright stripe whose row is the label."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    for prefix, n in [("train", 400), ("t10k", 100)]:
+        labels = rng.integers(0, 10, size=n)
+        images = rng.integers(0, 60, size=(n, 28, 28))
+        images[np.arange(n), 2 * labels + 4] = 255
+        _write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images)
+        _write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    return folder

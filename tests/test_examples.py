@@ -127,28 +127,6 @@ def test_digits_shift_example_measures_rotation_and_unfamiliar_images(tmp_path):
     assert "Warning" not in err
 
 
-def _write_idx(path, array):
-    header = bytes([0, 0, 0x08, array.ndim])
-    header += b"".join(int(n).to_bytes(4, "big") for n in array.shape)
-    with gzip.open(path, "wb") as f:
-        f.write(header + array.astype(np.uint8).tobytes())
-
-
-@pytest.fixture
-def tiny_mnist(tmp_path):
-    """Four IDX files in MNIST's format: a bright stripe whose row is the label."""
-    rng = np.random.default_rng(0)
-    folder = tmp_path / "mnist"
-    folder.mkdir()
-    for prefix, n in [("train", 400), ("t10k", 100)]:
-        labels = rng.integers(0, 10, size=n)
-        images = rng.integers(0, 60, size=(n, 28, 28))
-        images[np.arange(n), 2 * labels + 4] = 255
-        _write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images)
-        _write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
-    return folder
-
-
 def test_mnist_reader_scales_pixels_and_keeps_labels(tiny_mnist):
     X, y = load_mnist(tiny_mnist, "test")
     assert X.shape == (100, 784) and X.dtype == np.float32
@@ -193,10 +171,8 @@ def test_mnist_example_with_the_hierarchical_prior_and_early_stopping(
 
 
 def test_mnist_conv_example_prints_its_figures_and_a_json_line(
-    tiny_mnist, tmp_path, capsys, monkeypatch
+    tiny_mnist, tmp_path, capsys
 ):
-    # The conv example shares mnist_mlp.py's helpers, as when run as a script.
-    monkeypatch.syspath_prepend(str(EXAMPLES))
     figures = _main("mnist_conv.py")(
         tiny_mnist, tmp_path, epochs=10, batch_size=64, n_posterior_draws=10
     )
@@ -248,6 +224,7 @@ def test_mnist_conv_example_on_full_mnist(tmp_path, monkeypatch):
 def test_stream_example_fits_chunks_from_disk(tmp_path, capsys):
     figures = _main("stream.py")(tmp_path, n_samples=2000, chunk_rows=400, passes=60)
     assert (tmp_path / "stream.npy").is_file()
+    _assert_png(tmp_path / "stream.png")
     assert figures["stream_calls"] == 60 * 4
     assert figures["stream_accuracy"] > figures["fit_accuracy"] - 0.05
     assert figures["stream_accuracy"] > 0.8
