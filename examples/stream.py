@@ -13,16 +13,21 @@ estimator is told their number (``total_size``), which each call's ELBO
 scales its chunk to; a stream that never repeats would leave it at None.
 After each pass over the stream it prints the held-out accuracy and log loss,
 and at the end it prints the same figures of ``fit`` on the whole training
-set beside them. Ends with one JSON line of its figures.
+set beside them, and draws the log loss by pass (``stream.png``). Ends with
+one JSON line of its figures.
 
 Run: ``python examples/stream.py [--output-dir DIR] [--passes N]``
 """
+
+# The build does not run this example: its card shows a picture of a run.
+# sphinx_gallery_thumbnail_path = "images/stream.png"
 
 import argparse
 import json
 import time
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.metrics import log_loss
@@ -30,7 +35,9 @@ from sklearn.preprocessing import StandardScaler
 
 from skbnn import BayesianMLPClassifier
 
-DEFAULT_OUTPUT_DIR = Path(__file__).parent / "output"
+# A notebook has no __file__: its folder stands for the examples' folder.
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
+DEFAULT_OUTPUT_DIR = HERE / "output"
 
 
 def write_memmap(path, n_samples, seed=0):
@@ -61,6 +68,7 @@ def main(output_dir=DEFAULT_OUTPUT_DIR, n_samples=20_000, chunk_rows=2_000, pass
     classes = np.unique(y)
 
     streamed = BayesianMLPClassifier(total_size=n_samples - n_test, random_state=0)
+    losses = []
     start = time.perf_counter()
     for n_pass in range(1, passes + 1):
         for first in range(n_test, n_samples, chunk_rows):
@@ -68,6 +76,7 @@ def main(output_dir=DEFAULT_OUTPUT_DIR, n_samples=20_000, chunk_rows=2_000, pass
             streamed.partial_fit(X[rows], y[rows], classes=classes)
         accuracy = streamed.score(X_test, y_test)
         loss = log_loss(y_test, streamed.predict_proba(X_test))
+        losses.append(loss)
         print(f"pass {n_pass}: test accuracy {accuracy:.3f}, log loss {loss:.3f}")
     stream_seconds = time.perf_counter() - start
 
@@ -90,8 +99,20 @@ def main(output_dir=DEFAULT_OUTPUT_DIR, n_samples=20_000, chunk_rows=2_000, pass
         f"({fit_seconds:.1f} s, {whole.n_iter_} epochs; the stream took "
         f"{stream_seconds:.1f} s for {streamed.n_iter_} calls)"
     )
+    _plot_losses(losses, figures["fit_log_loss"], output_dir / "stream.png")
     print(json.dumps(figures))
     return figures
+
+
+def _plot_losses(losses, fit_loss, path):
+    """Held-out log loss after each pass over the stream, beside ``fit``'s."""
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(np.arange(1, len(losses) + 1), losses, marker=".", label="partial_fit")
+    ax.axhline(fit_loss, color="black", linestyle="--", label="fit on the whole")
+    ax.set(xlabel="passes over the stream", ylabel="held-out log loss")
+    ax.legend()
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
 
 
 if __name__ == "__main__":
