@@ -12,10 +12,10 @@ from the fit.
 Here ``BayesianMLPRegressor`` is the fitted estimator of MAPIE's
 ``SplitConformalRegressor`` (``prefit=True``), on scikit-learn's diabetes data
 split in three: rows to fit the network, rows to conformalize, rows to test.
-Three kinds of interval, each at levels 0.5 to 0.95:
+Three kinds of interval, each at levels ``0.5`` to ``0.95``:
 
-- skbnn alone: the predictive mean +/- the Normal quantile times
-  ``predict(X, return_std=True)``'s std;
+- skbnn alone: the central intervals of its predictive distribution
+  (``predict_interval``, the quantiles of its Student-t mixture);
 - MAPIE with the ``"absolute"`` score: one width for every row;
 - MAPIE with the ``"std_normalized"`` score: the width follows skbnn's
   predictive std, scaled so that the conformalization rows are covered; the
@@ -28,6 +28,10 @@ mean coverage and width on the test rows, saves ``regression_conformal.png``
 Run: ``python examples/regression_conformal.py [--repeats 5] [--output-dir DIR]``
 """
 
+# %%
+# The data, the levels and the three kinds of interval
+# ----------------------------------------------------
+
 # The build does not run this example: its card shows a picture of a run.
 # sphinx_gallery_thumbnail_path = "images/regression_conformal.png"
 
@@ -39,7 +43,6 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 from mapie.regression import SplitConformalRegressor
-from scipy.stats import norm
 from sklearn.datasets import load_diabetes
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
@@ -52,6 +55,17 @@ HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd(
 DEFAULT_OUTPUT_DIR = HERE / "output"
 LEVELS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
 KINDS = ("skbnn alone", "MAPIE, absolute", "MAPIE, std-normalised")
+
+
+# %%
+# One split, three ways
+# ---------------------
+#
+# Half the rows fit the network; a quarter calibrate MAPIE's intervals (the
+# fitted pipeline is ``prefit``: MAPIE does not refit it); a quarter test all
+# three kinds. The ``"std_normalized"`` score divides each calibration
+# residual by skbnn's predictive standard deviation, so its intervals keep
+# skbnn's sense of which rows are hard.
 
 
 def _coverage_and_width(y, lower, upper):
@@ -68,12 +82,14 @@ def one_split(X, y, seed):
     )
     model = make_pipeline(StandardScaler(), BayesianMLPRegressor(random_state=seed))
     model.fit(X_fit, y_fit)
-    mean, std = model.predict(X_test, return_std=True)
-    results = {}
-    bayes = [norm.ppf((1 + level) / 2) * std for level in LEVELS]
-    results[KINDS[0]] = [
-        _coverage_and_width(y_test, mean - half, mean + half) for half in bayes
-    ]
+    scaler, regressor = model
+    distribution = regressor.predict_distribution(scaler.transform(X_test))
+    results = {
+        KINDS[0]: [
+            _coverage_and_width(y_test, *distribution.interval(level))
+            for level in LEVELS
+        ]
+    }
     for kind, score in zip(KINDS[1:], ("absolute", "std_normalized"), strict=True):
         conformal = SplitConformalRegressor(
             model, confidence_level=LEVELS, conformity_score=score, prefit=True
@@ -85,6 +101,11 @@ def one_split(X, y, seed):
             for j in range(len(LEVELS))
         ]
     return results
+
+
+# %%
+# Coverage and width against the level
+# ------------------------------------
 
 
 def plot(summary, path):
@@ -100,6 +121,15 @@ def plot(summary, path):
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+# %%
+# Repeated splits
+# ---------------
+#
+# Each repeat draws a new three-way split and a new seed; the figures are
+# means over the repeats. Conformal coverage holds on average over such
+# splits, not on every one.
 
 
 def main(output_dir=DEFAULT_OUTPUT_DIR, repeats=5):
@@ -127,6 +157,9 @@ def main(output_dir=DEFAULT_OUTPUT_DIR, repeats=5):
     print(json.dumps(summary))
     return summary
 
+
+# %%
+# Run as a script, or as a notebook with its default arguments.
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
