@@ -49,8 +49,8 @@ for name, model in [("skbnn", bayesian), ("MLPClassifier", plain)]:
 #   top-label calibration error, ECE, stays low);
 # - uniform noise, the held-out digits under one fixed permutation of their
 #   pixels, and inverted digits. The AUROC says how well each model's
-#   uncertainty tells them from the held-out digits (1: perfectly, 0.5: not
-#   at all): the predictive entropy for both, and for skbnn also the mutual
+#   uncertainty tells them from the held-out digits (``1``: perfectly,
+#   ``0.5``: not at all): the predictive entropy for both, and for skbnn also the mutual
 #   information, the part of the uncertainty that comes from the posterior
 #   draws disagreeing.
 ANGLES = np.arange(0, 181, 15)

@@ -4,10 +4,11 @@
 Bayesian convolutional network on full MNIST, and what its uncertainty shows.
 
 PyMC's tutorial fits a Bayesian conv net with ADVI and reaches 98.03% test
-accuracy after 12 h 39 min. This script fits ``BayesianConvClassifier`` with
-its defaults (two blocks of 8 and 16 5x5 filters, a dense layer of 128) plus
-the MNIST-sized settings of ``examples/mnist_mlp.py``: batches of 128 images,
-an Adam step of 1e-3 and an epoch budget (``--epochs``). It predicts with 100
+accuracy after more than twelve hours (``benchmarks/results/published.json``).
+This script fits ``BayesianConvClassifier`` with its defaults (two blocks of
+8 and 16 5x5 filters, a dense layer of 128) plus the MNIST-sized settings of
+``examples/mnist_mlp.py``: batches of 128 images, an Adam step of 1e-3 and an
+epoch budget (``--epochs``). It predicts with 100
 posterior draws (``--draws``) and prints:
 
 - test accuracy, negative log-likelihood (NLL), expected calibration error
@@ -48,6 +49,14 @@ from skbnn.metrics import expected_calibration_error
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 DEFAULT_DATA_DIR = HERE.parent.parent / "shared" / "data" / "mnist"
 DEFAULT_OUTPUT_DIR = HERE / "output"
+
+
+# %%
+# Measuring the fit
+# -----------------
+#
+# Besides accuracy and calibration: does the mutual information single out
+# the digits the network gets wrong, and the images that are not digits?
 
 
 def _auroc(inside, outside):
@@ -99,6 +108,11 @@ def _save_figure(X_test, correct, uncertainty, ood_uncertainty, path, n=8):
     )
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
+
+
+# %%
+# The experiment
+# --------------
 
 
 def main(
@@ -190,6 +204,10 @@ def main(
     print(json.dumps(figures))
     return figures
 
+
+# %%
+# Run as a script, or as a notebook with its default arguments (MNIST's four
+# files in ``--data-dir``).
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])

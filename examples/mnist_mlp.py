@@ -4,7 +4,8 @@
 Bayesian 784-800-800-10 MLP on full MNIST, against scikit-learn's MLP.
 
 The PyMC tutorials fit this network with ADVI and reach 89.8% test accuracy
-after about 4 hours (92.3% with learned per-layer prior scales). This script
+after about 4 hours (92.3% with learned per-layer prior scales;
+``benchmarks/results/published.json``). This script
 fits it with skbnn's defaults plus four settings: batches of 128 images and
 an Adam step of 1e-3 (MNIST-sized, as for ``MLPClassifier``), an epoch budget
 (``--epochs``, default 15: later, as the posterior standard deviations keep
@@ -55,6 +56,17 @@ from skbnn.metrics import expected_calibration_error
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 DEFAULT_DATA_DIR = HERE.parent.parent / "shared" / "data" / "mnist"
 DEFAULT_OUTPUT_DIR = HERE / "output"
+
+
+# %%
+# Measuring a fit
+# ---------------
+#
+# The same measurement for skbnn and for ``MLPClassifier``: fit, predict the
+# test images, and tell them from three kinds of unfamiliar images
+# (``skbnn.datasets.out_of_distribution_images``) by each model's
+# uncertainty: the AUROC is 1 when every unfamiliar image is more uncertain
+# than every test digit.
 
 
 def ood_auroc(uncertainty, X_test, ood_sets, inside=None):
@@ -135,6 +147,14 @@ def evaluate(estimator, predict, data, ood_sets, steps_per_epoch):
         ),
     }
     return figures, uncertainty
+
+
+# %%
+# The experiment
+# --------------
+#
+# skbnn's defaults plus the MNIST-sized settings above; its probabilities
+# and mutual information come from one pass over the posterior draws.
 
 
 def main(
@@ -218,6 +238,10 @@ def main(
     print(json.dumps(figures))
     return figures
 
+
+# %%
+# Run as a script, or as a notebook with its default arguments (MNIST's four
+# files in ``--data-dir``).
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])

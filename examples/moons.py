@@ -12,8 +12,8 @@ and draws what a Bayesian network adds: where it is unsure.
 # %%
 # The data and the tutorial's network
 # -----------------------------------
-# A network this small crosses long plateaus on its way (a loss of about
-# 0.38 per sample, about 85% accuracy); a patience of 1,000 epochs (3,000
+# A network this small crosses long plateaus on its way (its loss per
+# sample stalls for hundreds of epochs); a patience of 1,000 epochs (3,000
 # steps) waits them out, where the default of 200 epochs may not.
 import time
 

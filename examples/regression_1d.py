@@ -34,7 +34,7 @@ print(f"R^2 on the training data: {train_r2:.3f}")
 # %%
 # The noise it learned
 # --------------------
-# Uniform noise on [0, 3] has standard deviation 3 / sqrt(12) = 0.87. The
+# Uniform noise on [0, 3] has standard deviation :math:`3 / \sqrt{12}`. The
 # aleatoric part of the uncertainty is the learned noise's standard
 # deviation, the same at every ``x`` (with Student-t noise, ``noise_std_``
 # is its scale, not its standard deviation).

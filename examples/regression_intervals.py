@@ -109,7 +109,7 @@ for name, figure in figures.items():
 # its fit time: diabetes' progression is close to linear in its ten
 # features, and a Bayesian linear model is what such a table needs (on all
 # 20 splits of the benchmark, ``BayesianRidge``'s log-likelihood is ahead of
-# skbnn's by 0.035 nats, see :doc:`/when_to_use`). skbnn pays where the
+# skbnn's, see :doc:`/when_to_use`). skbnn pays where the
 # relation is not linear.
 #
 # The intervals

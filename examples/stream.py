@@ -40,6 +40,14 @@ HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd(
 DEFAULT_OUTPUT_DIR = HERE / "output"
 
 
+# %%
+# Data on disk
+# ------------
+#
+# A memory-mapped file stands for data too large for memory: only the chunk
+# being fitted is read.
+
+
 def write_memmap(path, n_samples, seed=0):
     """Write a standardised classification problem to ``path``; return y."""
     X, y = make_classification(
@@ -55,6 +63,14 @@ def write_memmap(path, n_samples, seed=0):
     on_disk[:] = StandardScaler().fit_transform(X)
     on_disk.flush()
     return y
+
+
+# %%
+# One pass after another
+# ----------------------
+#
+# Each ``partial_fit`` call is one epoch of ADVI over its chunk, continuing
+# from the last; ``total_size`` scales each chunk's ELBO to the whole stream.
 
 
 def main(output_dir=DEFAULT_OUTPUT_DIR, n_samples=20_000, chunk_rows=2_000, passes=40):
@@ -114,6 +130,9 @@ def _plot_losses(losses, fit_loss, path):
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
 
+
+# %%
+# Run as a script, or as a notebook with its default arguments.
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])

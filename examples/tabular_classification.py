@@ -147,7 +147,7 @@ for name in models:
     CalibrationDisplay.from_predictions(
         y_test == "yes", proba[name], n_bins=8, strategy="quantile", name=name, ax=ax
     )
-# Every model's probabilities of a tip lie between 0.7 and 1: zoom in there.
+# Every model's probabilities of a tip lie between ``0.7`` and ``1``: zoom in there.
 ax.set(
     xlim=(0.7, 1.0),
     ylim=(0.7, 1.0),

@@ -81,7 +81,7 @@ def preprocessing():
 # skbnn's comes from its posterior predictive distribution:
 # ``predict_interval(X, confidence=0.9)`` gives the 5% and 95% quantiles of
 # the mixture over posterior draws (Student-t noise by default, so not the
-# mean plus or minus 1.645 standard deviations). Quantile gradient boosting
+# mean plus or minus ``1.645`` standard deviations). Quantile gradient boosting
 # fits one model per quantile. ``BayesianRidge`` has a Normal predictive
 # distribution.
 intervals, seconds = {}, {}
@@ -124,7 +124,7 @@ medians["BayesianRidge"] = mean
 # How the intervals do on the held-out houses
 # -------------------------------------------
 # Coverage is the share of held-out prices inside their interval (nominal
-# 0.90). The interval score adds to the width twenty times the distance by
+# 90%). The interval score adds to the width twenty times the distance by
 # which a price falls outside (Gneiting and Raftery, 2007): it rewards
 # narrow intervals that still hold the price, and it is in dollars, lower is
 # better. The median absolute error is that of each model's median.
