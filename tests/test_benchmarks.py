@@ -3,6 +3,7 @@ import runpy
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 
@@ -109,3 +110,35 @@ def test_mnist_curve_times_to_accuracy_and_ensemble_points():
     # The ensemble averages its members' probabilities (two of three right
     # on each image) and counts their seconds together.
     assert module["_ensemble_points"](members, y_test) == [(1, 18.0, 1.0)]
+
+
+def test_tabular_benchmark_runs_every_model_behind_the_same_preprocessing(
+    tmp_path, capsys
+):
+    # A table with a text column and missing entries: y = 2 x + 5 [kind == b].
+    rng = np.random.default_rng(0)
+    n = 150
+    x = rng.normal(size=n)
+    kind = rng.choice(["a", "b", None], size=n)
+    price = 2 * x + 5 * (kind == "b") + 0.2 * rng.normal(size=n)
+    x[::17] = np.nan
+    frame = {"x": x, "kind": kind, "price": price}
+    pd.DataFrame(frame).to_csv(tmp_path / "sacramento.csv", index=False)
+    main = runpy.run_path(str(BENCHMARKS / "bench_tabular.py"))["main"]
+    results = main(
+        tmp_path,
+        tables=("sacramento",),
+        models=("skbnn", "bayesian_ridge", "quantile_boosting", "gp"),
+    )
+    figures = results["sacramento"]
+    for model in ("skbnn", "bayesian_ridge", "gp"):
+        assert figures[model]["rmse"][0] < 2.5  # the target's std is above 3
+        assert np.isfinite(figures[model]["ll"][0])
+        assert 0 < figures[model]["crps"][0] < 2
+        assert 0.6 <= figures[model]["coverage_90"][0] <= 1
+    # Quantile boosting has an interval and a median, no density.
+    assert "ll" not in figures["quantile_boosting"]
+    assert 0.4 <= figures["quantile_boosting"]["coverage_90"][0] <= 1
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed[0] == "sacramento (150 rows, 5 folds)"
+    assert json.loads(printed[-1]) == json.loads(json.dumps(results))
