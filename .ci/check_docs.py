@@ -1,8 +1,9 @@
 """Open the built documentation in a headless Chromium and check what renders.
 
 For the index, each estimator's API page, the getting-started and
-when-to-use pages and every gallery page the build ran (the two tutorials
-among them), it checks that:
+when-to-use pages, the results pages and every gallery page (those the
+build ran, the two tutorials among them, with their pictures, and those it
+shows without running), it checks that:
 
 - the page Chromium rendered (its DOM after scripts ran) holds the page's
   heading and every picture it should, each an existing PNG of the build;
@@ -36,6 +37,12 @@ PAGES = {
     "generated/skbnn.BayesianConvClassifier.html": ("BayesianConvClassifier", 0),
     "generated/skbnn.BayesianMLPRegressor.html": ("BayesianMLPRegressor", 0),
     "when_to_use.html": ("When to use skbnn", 0),
+    "results/index.html": ("Benchmark results", 0),
+    "results/shift.html": ("Out-of-distribution detection", 1),
+    "results/mnist.html": ("The convolutional network", 0),
+    "results/regression.html": ("Tabular regression", 0),
+    "results/speed.html": ("Small tables", 0),
+    "results/small_data.html": ("Small data", 0),
     "auto_examples/tabular_classification.html": ("will a taxi rider tip?", 1),
     "auto_examples/tabular_regression.html": ("houses in Ames, Iowa", 1),
     "auto_examples/moons.html": ("Two moons", 2),
@@ -43,6 +50,12 @@ PAGES = {
     "auto_examples/regression_intervals.html": ("Prediction intervals on a table", 1),
     "auto_examples/digits_conv.html": ("convolutional network", 1),
     "auto_examples/digits_shift.html": ("Does it know what it does not know?", 1),
+    # The examples the build shows without running them: code, no pictures.
+    "auto_examples/regression_conformal.html": ("Guaranteed coverage", 0),
+    "auto_examples/mnist_mlp.html": ("The 784-800-800-10 MLP on full MNIST", 0),
+    "auto_examples/mnist_conv.html": ("convolutional network on full MNIST", 0),
+    "auto_examples/stream.html": ("Fitting on a stream of chunks", 0),
+    "auto_examples/index.html": ("Gallery", 0),
 }
 # Pages with pictures are drawn tall enough for the longest page, so that
 # the screenshot holds every picture; the others, one screen's worth.

@@ -19,6 +19,7 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "sphinx_copybutton",
+    "results_figures",
 ]
 exclude_patterns = ["_build"]
 default_role = "literal"
