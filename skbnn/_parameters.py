@@ -352,7 +352,26 @@ DOCS["regressor_noise_parameters"] = """\
     normalize_y : bool, default=True
         Standardise each target to zero mean and unit variance before fitting,
         so that the priors suit targets of any scale; predictions are returned
-        in the original units."""
+        in the original units.
+
+    target_transform : {None, "yeo-johnson"}, default=None
+        A monotone map ``T`` of each target applied before the
+        standardisation; the likelihood models ``T(y)``.
+
+        - ``None``: the targets as they are.
+        - ``"yeo-johnson"``: the Yeo-Johnson power transform (as
+          :class:`~sklearn.preprocessing.PowerTransformer`'s), each target's
+          power fitted to the training targets by maximum likelihood and
+          clipped to [0, 2], where the transform maps the real line onto
+          itself. For skewed targets spanning orders of magnitude (prices,
+          resistances, durations). The predictive distribution is mapped
+          back: :meth:`log_predictive_density` is a density of ``y`` (with
+          the transform's Jacobian), quantiles and intervals are the
+          transformed ones mapped through the inverse, and ``predict`` is the
+          predictive **median**: a power-transformed Student-t need not have
+          a mean or a standard deviation, so ``predict(X, return_std=True)``,
+          ``predict_uncertainty`` and ``noise_std_`` raise. Not with
+          ``likelihood="poisson"``."""
 
 DOCS["classifier_fit_parameters"] = "\n\n".join(
     DOCS[name]

@@ -18,7 +18,7 @@ from ._model.likelihoods import (
 )
 from ._parameters import fill_doc, set_parameters
 from ._prediction.regression import PredictiveDistributionMixin
-from ._validation import DTYPE, check_float32_range, mean_and_scale
+from ._validation import DTYPE, check_float32_range, target_scaling
 
 # The regressor's choice of likelihood: (likelihood, noise) -> a factory of
 # (n_outputs, noise_prior_scale). A new likelihood is one row here.
@@ -163,6 +163,7 @@ class BayesianMLPRegressor(
         "likelihood": [StrOptions({"student_t", "normal", "poisson"})],
         "noise_prior_scale": [Interval(Real, 0, None, closed="neither")],
         "normalize_y": ["boolean"],
+        "target_transform": [None, StrOptions({"yeo-johnson"})],
     }
 
     def __init__(
@@ -176,6 +177,7 @@ class BayesianMLPRegressor(
         likelihood="student_t",
         noise_prior_scale=1.0,
         normalize_y=True,
+        target_transform=None,
         batch_size="auto",
         total_size=None,
         learning_rate="adaptive",
@@ -197,6 +199,9 @@ class BayesianMLPRegressor(
         set_parameters(self, locals())
 
     _target_checks = {"multi_output": True, "y_numeric": True}
+    # Fitted with target_transform (a YeoJohnsonTransform), else None; a class
+    # default for models pickled before the parameter existed.
+    _target_transform = None
 
     def _encode_targets(self, y, *, reset, incremental=False, classes=None):
         if y.dtype.kind not in "biuf":
@@ -212,6 +217,8 @@ class BayesianMLPRegressor(
         else:
             self._check_continued_targets(y)
         self._likelihood().check_targets(y)
+        if self._target_transform is not None:
+            y = self._target_transform.forward(y)
         encoded = y - self._y_mean
         encoded /= self._y_scale
         unscaled = not self.normalize_y and self._likelihood().standardises_targets
@@ -229,16 +236,23 @@ class BayesianMLPRegressor(
             )
         self._fitted_likelihood = (self.likelihood, self.noise)
         self.n_outputs_ = y.shape[1]
-        self._y_mean = np.zeros(self.n_outputs_)
-        self._y_scale = np.ones(self.n_outputs_)
-        if self.normalize_y and self._likelihood().standardises_targets:
-            self._y_mean, self._y_scale = mean_and_scale(y)
+        continuous = self._likelihood().standardises_targets
+        if self.target_transform is not None and not continuous:
+            raise ValueError(
+                f"target_transform={self.target_transform!r} needs a continuous "
+                f"likelihood ('student_t' or 'normal'), got {self.likelihood!r}."
+            )
+        self._target_transform, self._y_mean, self._y_scale = target_scaling(
+            y, self.target_transform, standardise=self.normalize_y and continuous
+        )
 
     def _check_continued_targets(self, y):
         likelihood, noise = self._fitted_likelihood
+        transform = None if self._target_transform is None else "yeo-johnson"
         for what, fitted, asked in [
             ("noise", noise, self.noise),
             ("likelihood", likelihood, self.likelihood),
+            ("target_transform", transform, self.target_transform),
             ("number of targets", self.n_outputs_, y.shape[1]),
         ]:
             if asked != fitted:
@@ -275,6 +289,11 @@ class BayesianMLPRegressor(
         ``predict_uncertainty(X, kind="aleatoric")`` gives it.
         """
         check_is_fitted(self)
+        if self._target_transform is not None:
+            raise AttributeError(
+                "noise_std_ is in the units of y, which a target_transform's "
+                "noise has none of; its scale is in the transformed units."
+            )
         noise_std = self._likelihood().noise_std(self.posterior_)
         if noise_std is None:
             raise AttributeError(
@@ -328,7 +347,7 @@ class BayesianMLPRegressor(
         return self._partial_fit(X, y, sample_weight)
 
     def predict(self, X, return_std=False):
-        """Predict with the posterior predictive mean.
+        """Predict with the posterior predictive mean (median with a transform).
 
         Parameters
         ----------
@@ -342,11 +361,15 @@ class BayesianMLPRegressor(
         Returns
         -------
         y_mean : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Posterior predictive mean.
+            Posterior predictive mean; with ``target_transform``, the
+            posterior predictive median (the mean need not exist).
         y_std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Posterior predictive standard deviation; only with
-            ``return_std=True``.
+            ``return_std=True``, and not with ``target_transform``.
         """
+        if self._target_transform is not None:
+            self._check_no_moments(return_std and "predict(X, return_std=True)")
+            return self._predictive_median(X)
         expectations = self._expectations(X)
         y_mean = self._in_target_units(expectations["mean"], self._y_mean)
         if not return_std:
@@ -361,7 +384,9 @@ class BayesianMLPRegressor(
         <sklearn.gaussian_process.GaussianProcessRegressor.sample_y>` draws
         functions from its posterior, each draw here is the mean of one network
         from the posterior, without observation noise; their spread is the
-        ``"epistemic"`` uncertainty.
+        ``"epistemic"`` uncertainty. With ``target_transform``, each draw's
+        output is mapped back through the transform's inverse: that draw's
+        median.
 
         Parameters
         ----------
@@ -382,6 +407,10 @@ class BayesianMLPRegressor(
         # Heteroscedastic networks also output the noise; these are the means.
         outputs = outputs[:, : self.n_outputs_]
         samples = outputs * self._y_scale[:, None] + self._y_mean[:, None]
+        if self._target_transform is not None:
+            # Each draw's location, mapped back: that draw's median.
+            inverse = self._target_transform.inverse(np.moveaxis(samples, 1, -1))
+            samples = np.moveaxis(inverse, -1, 1)
         return samples[:, 0] if self.n_outputs_ == 1 else samples
 
     def predict_uncertainty(self, X, kind="std"):
@@ -409,6 +438,7 @@ class BayesianMLPRegressor(
                 or dict of str to ndarray
             An array for one kind; a dict by kind for a list or ``"all"``.
         """
+        self._check_no_moments("predict_uncertainty")
         uncertainty, _ = self._uncertainties(X, kind)
         if isinstance(uncertainty, dict):
             return {k: self._in_target_units(v) for k, v in uncertainty.items()}

@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_consistent_length, validate_data
 
 from ._inference.out_of_core import is_out_of_core, validate_out_of_core
 from ._inference.sparse_rows import SparseRows, root_mean_square
+from ._model.target_transforms import YeoJohnsonTransform
 
 # The fit and the predictions compute in float32 whatever the input dtype:
 # ADVI follows a one-draw Monte Carlo estimate of the gradient whose noise
@@ -178,6 +179,25 @@ def split_validation(estimator, X, y, sample_weight, fraction, seed):
     if sample_weight is None:
         split += [None, None]
     return split
+
+
+def target_scaling(y, target_transform, *, standardise):
+    """How a regressor encodes its targets ``y`` (n_samples, n_outputs).
+
+    Returns
+    -------
+    transform : YeoJohnsonTransform or None
+        Fitted to ``y`` for ``target_transform="yeo-johnson"``.
+    mean, scale : ndarray of shape (n_outputs,)
+        Of the (transformed) targets with ``standardise``, else 0 and 1.
+    """
+    transform = None
+    if target_transform == "yeo-johnson":
+        transform = YeoJohnsonTransform.fitted(y)
+        y = transform.forward(y)
+    if not standardise:
+        return transform, np.zeros(y.shape[1]), np.ones(y.shape[1])
+    return (transform, *mean_and_scale(y))
 
 
 def mean_and_scale(y):

@@ -7,11 +7,15 @@ it to the units of ``y``.
 """
 
 import numpy as np
+from sklearn.utils import gen_batches
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from .distribution import PredictiveDistribution
 
 DEFAULT_QUANTILES = (0.05, 0.5, 0.95)
+# Rows of a transformed target's median found at a time: each block holds
+# every draw's parameters for its rows.
+MEDIAN_BLOCK_ROWS = 10_000
 
 
 def _validated_targets(estimator, X, y):
@@ -55,9 +59,14 @@ class PredictiveDistributionMixin:
         """
         X = self._validated_input(X)
         y = _validated_targets(self, X, y)
-        encoded = (y - self._y_mean) / self._y_scale
+        transform = self._target_transform
+        encoded = y if transform is None else transform.forward(y)
+        encoded = (encoded - self._y_mean) / self._y_scale
         log_density = self._log_predictive_density(X, encoded)
-        return log_density - np.log(self._y_scale).sum()
+        log_density -= np.log(self._y_scale).sum()
+        if transform is not None:
+            log_density += transform.log_jacobian(y).sum(axis=1)
+        return log_density
 
     def predict_distribution(self, X):
         """Return the posterior predictive distribution of each row's targets.
@@ -80,14 +89,38 @@ class PredictiveDistributionMixin:
             Holds every draw's parameters for these rows: for many rows, ask
             for a block at a time.
         """
-        X = self._validated_input(X)
+        return self._distribution_of(self._validated_input(X))
+
+    def _distribution_of(self, X):
+        """Return the predictive distribution of validated inputs ``X``."""
         return PredictiveDistribution(
             self._likelihood(),
             self._draw_components(X),
             self._y_mean,
             self._y_scale,
             seed=self._prediction_seed,
+            transform=self._target_transform,
         )
+
+    def _predictive_median(self, X):
+        """Each row's predictive median, a block of rows at a time."""
+        X = self._validated_input(X)
+        medians = [
+            self._distribution_of(X[rows]).ppf(0.5)
+            for rows in gen_batches(X.shape[0], MEDIAN_BLOCK_ROWS)
+        ]
+        return np.concatenate(medians, axis=0)
+
+    def _check_no_moments(self, call):
+        """Refuse ``call`` (a moment in y's units) when the target is transformed."""
+        if call and self._target_transform is not None:
+            raise ValueError(
+                f"{call} is not available with a target transform "
+                "(target_transform='yeo-johnson'): the predictive distribution of a "
+                "transformed target need not have a mean or a standard "
+                "deviation. Use predict_interval, predict_quantiles or "
+                "predict_distribution."
+            )
 
     def predict_interval(self, X, confidence=0.9):
         """Return each row's central predictive interval.
