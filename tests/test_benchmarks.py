@@ -156,3 +156,10 @@ def test_tabular_benchmark_runs_every_model_behind_the_same_preprocessing(
     printed = capsys.readouterr().out.strip().splitlines()
     assert printed[0] == "sacramento (150 rows, 5 folds)"
     assert json.loads(printed[-1]) == json.loads(json.dumps(results))
+    # skbnn's parameters reach it: a transformed target, scored by its median.
+    params = {"target_transform": "yeo-johnson", "ensemble_size": 1}
+    transformed = main(
+        tmp_path, tables=("sacramento",), models=("skbnn",), skbnn_params=params
+    )["sacramento"]["skbnn"]
+    assert transformed["rmse"][0] < 2.5 and np.isfinite(transformed["ll"][0])
+    assert transformed["ll"] != figures["skbnn"]["ll"]
