@@ -6,6 +6,13 @@ from skbnn import BayesianConvClassifier, BayesianMLPClassifier, BayesianMLPRegr
 ESTIMATORS = [
     BayesianMLPClassifier(hidden_layer_sizes=(8,), max_iter=100, n_posterior_draws=30),
     BayesianMLPRegressor(hidden_layer_sizes=(8,), max_iter=100, n_posterior_draws=30),
+    # A transformed target changes what predict returns (the median).
+    BayesianMLPRegressor(
+        hidden_layer_sizes=(8,),
+        max_iter=100,
+        n_posterior_draws=30,
+        target_transform="yeo-johnson",
+    ),
     # Tabular rows are 1 x n_features images: the kernel slides along the row.
     BayesianConvClassifier(
         conv_layers=((4, 3),),
