@@ -233,7 +233,10 @@ print(pd.DataFrame(rows).set_index("model").round(3).to_string())
 # * ``predict_interval`` and ``predict_quantiles`` give intervals of the
 #   model's own predictive distribution, in a ``Pipeline`` with
 #   ``ColumnTransformer``; a log target carries over to dollars by the
-#   exponential.
+#   exponential. ``BayesianMLPRegressor(target_transform="yeo-johnson")``
+#   does the same inside the estimator, with a power fitted to the prices:
+#   its intervals and log-likelihood are then in dollars, and ``predict``
+#   is the predictive median.
 # * skbnn's 90% intervals hold about their share of the prices; quantile
 #   gradient boosting's are narrower and hold fewer. Which scores better
 #   depends on a few unusual houses: look at the rows where the models
