@@ -199,8 +199,7 @@ class BayesianMLPRegressor(
         set_parameters(self, locals())
 
     _target_checks = {"multi_output": True, "y_numeric": True}
-    # Fitted with target_transform (a YeoJohnsonTransform), else None; a class
-    # default for models pickled before the parameter existed.
+    # The fitted YeoJohnsonTransform, or None: also for older pickles.
     _target_transform = None
 
     def _encode_targets(self, y, *, reset, incremental=False, classes=None):
@@ -368,7 +367,8 @@ class BayesianMLPRegressor(
             ``return_std=True``, and not with ``target_transform``.
         """
         if self._target_transform is not None:
-            self._check_no_moments(return_std and "predict(X, return_std=True)")
+            if return_std:
+                self._check_no_moments("predict(X, return_std=True)")
             return self._predictive_median(X)
         expectations = self._expectations(X)
         y_mean = self._in_target_units(expectations["mean"], self._y_mean)

@@ -113,7 +113,7 @@ class PredictiveDistributionMixin:
 
     def _check_no_moments(self, call):
         """Refuse ``call`` (a moment in y's units) when the target is transformed."""
-        if call and self._target_transform is not None:
+        if self._target_transform is not None:
             raise ValueError(
                 f"{call} is not available with a target transform "
                 "(target_transform='yeo-johnson'): the predictive distribution of a "
