@@ -90,9 +90,11 @@ def fit_skbnn(Z_train, y_train, Z_test, y_test, seed, params=None):
     reg = BayesianMLPRegressor(random_state=seed, **(params or {}))
     reg.fit(Z_train, y_train)
     distribution = reg.predict_distribution(Z_test)
+    # predict's point from the same draws: the mean, or with a target
+    # transform the median (no mean need exist).
+    transformed = reg.target_transform is not None
     return {
-        # The mean, or with a target transform the median (no mean need exist).
-        "mean": reg.predict(Z_test),
+        "mean": distribution.ppf(0.5) if transformed else distribution.mean(),
         "log_density": distribution.logpdf(y_test),
         "interval": distribution.interval,
         "crps": distribution.crps(y_test),
